@@ -1,0 +1,86 @@
+"""jupyter-mlops: the machine-learning lifecycle from the notebook.
+
+``import jupyter_mlops as mlops`` is cheap: every name below is imported on first use, so
+neither SQLAlchemy, pandas nor anything heavy loads until a run starts or a query runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "ActiveRun": "jupyter_mlops.tracking.run",
+    "MlopsError": "jupyter_mlops.errors",
+    "Run": "jupyter_mlops.records",
+    "RunStatus": "jupyter_mlops.records",
+    "active_run": "jupyter_mlops.tracking.run",
+    "delete_runs": "jupyter_mlops.tracking.queries",
+    "end_run": "jupyter_mlops.tracking.run",
+    "experiments": "jupyter_mlops.tracking.queries",
+    "gc": "jupyter_mlops.tracking.maintenance",
+    "get_run": "jupyter_mlops.tracking.queries",
+    "info": "jupyter_mlops.tracking.maintenance",
+    "log_artifact": "jupyter_mlops.tracking",
+    "log_dict": "jupyter_mlops.tracking.files",
+    "log_figure": "jupyter_mlops.tracking.files",
+    "log_metric": "jupyter_mlops.tracking",
+    "log_metrics": "jupyter_mlops.tracking",
+    "log_param": "jupyter_mlops.tracking",
+    "log_params": "jupyter_mlops.tracking",
+    "log_table": "jupyter_mlops.tracking.files",
+    "log_text": "jupyter_mlops.tracking.files",
+    "metric_history": "jupyter_mlops.tracking.queries",
+    "restore_runs": "jupyter_mlops.tracking.queries",
+    "runs": "jupyter_mlops.tracking.queries",
+    "search_runs": "jupyter_mlops.tracking.queries",
+    "set_tag": "jupyter_mlops.tracking",
+    "set_tags": "jupyter_mlops.tracking",
+    "set_workspace": "jupyter_mlops.tracking.session",
+    "start_run": "jupyter_mlops.tracking.run",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .errors import MlopsError
+    from .records import Run, RunStatus
+    from .tracking import (
+        log_artifact,
+        log_metric,
+        log_metrics,
+        log_param,
+        log_params,
+        set_tag,
+        set_tags,
+    )
+    from .tracking.files import log_dict, log_figure, log_table, log_text
+    from .tracking.maintenance import gc, info
+    from .tracking.queries import (
+        delete_runs,
+        experiments,
+        get_run,
+        metric_history,
+        restore_runs,
+        runs,
+        search_runs,
+    )
+    from .tracking.run import ActiveRun, active_run, end_run, start_run
+    from .tracking.session import set_workspace

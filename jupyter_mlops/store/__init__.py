@@ -1,0 +1,83 @@
+"""Persistence: SQL metadata through SQLAlchemy Core and content-addressed artifacts over fsspec.
+
+``Store.open(workspace)`` connects both halves, creating or migrating the schema once per
+process. The store imports nothing of IPython, Jupyter, pandas or the faces.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from ..config import Workspace
+from .artifacts import ArtifactStore
+from .engine import dispose_after_fork, make_engine
+from .migrations import migrate
+from .query import search_query
+from .runs import Runs
+
+__all__ = ["ArtifactStore", "Runs", "Store"]
+
+_OPEN: dict[tuple[str, str], Store] = {}
+_LOCK = threading.Lock()
+_MAX_LITERAL_IDS = 5_000
+
+
+@dataclass
+class Store:
+    """One workspace's metadata engine, run records and artifact blobs."""
+
+    workspace: Workspace
+    engine: Engine
+    artifacts: ArtifactStore
+    runs: Runs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runs = Runs(self.engine)
+
+    @classmethod
+    def open(cls, workspace: Workspace, cache: bool = True) -> Store:
+        """Connect to ``workspace``, creating or migrating its schema first.
+
+        Stores are shared per (metadata URL, artifact URL) within a process unless ``cache`` is
+        false, so every run and query reuses one connection pool.
+        """
+        key = (workspace.uri, workspace.artifacts)
+        with _LOCK:
+            if cache and key in _OPEN:
+                return _OPEN[key]
+            engine = make_engine(workspace.uri)
+            dispose_after_fork(engine)
+            migrate(engine)
+            store = cls(workspace, engine, ArtifactStore(workspace.artifacts))
+            if cache:
+                _OPEN[key] = store
+            return store
+
+    def close(self) -> None:
+        with _LOCK:
+            _OPEN.pop((self.workspace.uri, self.workspace.artifacts), None)
+        self.engine.dispose()
+
+    def search(self, **criteria: Any) -> list:
+        """Run records matching ``search_query``'s criteria, in its order."""
+        query = search_query(**criteria)
+        with self.engine.connect() as connection:
+            ids = connection.execute(query).scalars().all()
+            if not ids:
+                return []
+            selector = query.subquery().select() if len(ids) > _MAX_LITERAL_IDS else None
+            return self.runs.load(connection, ids, selector=selector)
+
+    def count(self, **criteria: Any) -> int:
+        from sqlalchemy import func
+
+        query = search_query(**criteria).order_by(None).limit(None).offset(None)
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(query.subquery())).scalar()
+                or 0
+            )

@@ -1,0 +1,302 @@
+"""A content-addressed blob store over any fsspec filesystem.
+
+Blobs live at ``<root>/blobs/<first two hex>/<rest of the BLAKE3 digest>``. Storing the same
+bytes twice stores them once. A blob is written under ``<root>/tmp/`` and moved into place only
+when complete, so a half-written blob is never visible (a local rename is atomic; object stores
+publish a key only once its upload completes). Every read verifies the digest and raises
+``IntegrityError`` on a mismatch instead of returning the bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from ..errors import IntegrityError, InvalidInput, MissingDependency, NotFound
+
+CHUNK = 8 * 1024 * 1024
+# Below this size one thread hashes faster than the pool can start.
+THREADED_HASH_MIN = 16 * 1024 * 1024
+_S3_SCHEMES = {"s3", "s3a"}
+
+
+def _hasher(size_hint: int = 0) -> Any:
+    import blake3
+
+    if size_hint >= THREADED_HASH_MIN:
+        return blake3.blake3(max_threads=blake3.blake3.AUTO)
+    return blake3.blake3()
+
+
+def hash_bytes(data: bytes) -> str:
+    """The BLAKE3 hex digest of ``data``."""
+    hasher = _hasher(len(data))
+    hasher.update(data)
+    return hasher.hexdigest()
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    """The BLAKE3 hex digest of a local file, memory-mapped and multi-threaded when large."""
+    size = os.path.getsize(path)
+    hasher = _hasher(size)
+    if size:
+        hasher.update_mmap(os.fspath(path))
+    return hasher.hexdigest()
+
+
+def check_digest(digest: str) -> str:
+    """Return ``digest`` if it is a full lowercase BLAKE3 hex digest, else raise."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InvalidInput(f"Invalid artifact digest {digest!r}: expected 64 lowercase hex digits.")
+    return digest
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A stored blob: its digest, size and modification time (for the GC grace period)."""
+
+    digest: str
+    size: int
+    modified: float
+
+
+class _VerifyingReader(io.RawIOBase):
+    """Reads a blob and raises ``IntegrityError`` at the end if its digest is wrong."""
+
+    def __init__(self, handle: IO[bytes], digest: str) -> None:
+        self._handle = handle
+        self._digest = digest
+        self._hasher = _hasher()
+        self._checked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        if not data:
+            self._verify()
+            return 0
+        self._hasher.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _verify(self) -> None:
+        if self._checked:
+            return
+        self._checked = True
+        actual = self._hasher.hexdigest()
+        if actual != self._digest:
+            raise IntegrityError(
+                f"Artifact {self._digest} is corrupt (its content hashes to {actual}). "
+                "Restore it from a backup or log it again; `jupyter mlops gc` will not touch it."
+            )
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+class ArtifactStore:
+    """Content-addressed blobs under an fsspec URL (a local folder by default)."""
+
+    def __init__(self, url: str) -> None:
+        import fsspec
+
+        self.url = url
+        try:
+            self.fs, root = fsspec.core.url_to_fs(url)
+        except ImportError as exc:
+            scheme = url.split("://", 1)[0]
+            extra = "s3" if scheme in _S3_SCHEMES else scheme
+            raise MissingDependency(
+                f"The artifact URL {url!r} needs an fsspec backend that is not installed: "
+                f"pip install 'jupyter-mlops[{extra}]'."
+            ) from exc
+        self.root = root.rstrip("/")
+        self.is_local = "file" in (
+            self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        )
+        if self.is_local:
+            self.fs.makedirs(f"{self.root}/tmp", exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"ArtifactStore({self.url!r})"
+
+    # -- paths -----------------------------------------------------------------------------
+
+    def path(self, digest: str) -> str:
+        check_digest(digest)
+        return f"{self.root}/blobs/{digest[:2]}/{digest[2:]}"
+
+    def _tmp(self) -> str:
+        return f"{self.root}/tmp/{uuid.uuid4().hex}"
+
+    def local_path(self, digest: str) -> Path | None:
+        """The blob's file when the store is a local folder (for zero-copy reads), else None."""
+        return Path(self.path(digest)) if self.is_local else None
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def exists(self, digest: str) -> bool:
+        return bool(self.fs.exists(self.path(digest)))
+
+    def _known(self, digest: str) -> bool:
+        """Whether the blob is stored; if so, refresh its time so GC's grace period covers
+        the reference about to be recorded."""
+        path = self.path(digest)
+        if self.is_local:
+            try:
+                os.utime(path)
+                return True
+            except FileNotFoundError:
+                return False
+        return bool(self.fs.exists(path))
+
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        """Store ``data``; returns (digest, size)."""
+        digest = hash_bytes(data)
+        if not self._known(digest):
+            self._publish(digest, lambda tmp: self.fs.pipe_file(tmp, data))
+        return digest, len(data)
+
+    def put_file(self, path: str | os.PathLike[str]) -> tuple[str, int]:
+        """Store a local file, hashing it first so known content is never copied."""
+        source = Path(path)
+        if not source.is_file():
+            raise NotFound(f"No file at {source}: pass the path of an existing file.")
+        digest = hash_file(source)
+        size = source.stat().st_size
+        if not self._known(digest):
+            self._publish(digest, lambda tmp: self.fs.put_file(os.fspath(source), tmp))
+        return digest, size
+
+    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
+        """Store a stream of unknown length in chunks, never holding it whole in memory."""
+        tmp = self._tmp()
+        hasher = _hasher()
+        size = 0
+        try:
+            with self.fs.open(tmp, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    hasher.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+            digest = hasher.hexdigest()
+            if self._known(digest):
+                self.fs.rm_file(tmp)
+            else:
+                self._move(tmp, self.path(digest))
+        except BaseException:
+            self._discard(tmp)
+            raise
+        return digest, size
+
+    def _publish(self, digest: str, write: Any) -> None:
+        tmp = self._tmp()
+        try:
+            write(tmp)
+            self._move(tmp, self.path(digest))
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    def _move(self, tmp: str, final: str) -> None:
+        parent = final.rsplit("/", 1)[0]
+        if self.is_local:
+            os.makedirs(parent, exist_ok=True)
+            os.replace(tmp, final)
+        else:
+            self.fs.mv(tmp, final)
+
+    def _discard(self, tmp: str) -> None:
+        try:
+            if self.fs.exists(tmp):
+                self.fs.rm_file(tmp)
+        except OSError:
+            pass
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def open(self, digest: str) -> io.BufferedReader:
+        """A binary stream of the blob that raises ``IntegrityError`` at EOF on corruption."""
+        path = self.path(digest)
+        try:
+            handle = self.fs.open(path, "rb")
+        except FileNotFoundError as exc:
+            raise NotFound(f"No artifact with digest {digest} in {self.url}.") from exc
+        return io.BufferedReader(_VerifyingReader(handle, digest), CHUNK)
+
+    def get_bytes(self, digest: str) -> bytes:
+        """The blob's bytes, verified against the digest."""
+        try:
+            data = self.fs.cat_file(self.path(digest))
+        except FileNotFoundError as exc:
+            raise NotFound(f"No artifact with digest {digest} in {self.url}.") from exc
+        actual = hash_bytes(data)
+        if actual != digest:
+            raise IntegrityError(
+                f"Artifact {digest} is corrupt (its content hashes to {actual}). "
+                "Restore it from a backup or log it again."
+            )
+        return data
+
+    def get_file(self, digest: str, dest: str | os.PathLike[str]) -> Path:
+        """Copy the blob to ``dest``, verified; ``dest`` appears only once complete and correct."""
+        target = Path(dest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+        try:
+            with self.open(digest) as source, partial.open("wb") as out:
+                while chunk := source.read(CHUNK):
+                    out.write(chunk)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return target
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def blobs(self) -> Iterator[BlobInfo]:
+        """Every stored blob with its size and modification time."""
+        base = f"{self.root}/blobs"
+        if not self.fs.exists(base):
+            return
+        for path, info in self.fs.find(base, detail=True).items():
+            parts = path.rstrip("/").rsplit("/", 2)
+            digest = parts[-2] + parts[-1]
+            if len(digest) != 64:
+                continue
+            yield BlobInfo(digest, int(info.get("size") or 0), _mtime(info))
+
+    def delete(self, digest: str) -> None:
+        try:
+            self.fs.rm_file(self.path(digest))
+        except FileNotFoundError:
+            pass
+
+    def clean_tmp(self, older_than: float) -> int:
+        """Remove upload leftovers of killed writers older than ``older_than`` seconds."""
+        base = f"{self.root}/tmp"
+        if not self.fs.exists(base):
+            return 0
+        removed = 0
+        cutoff = time.time() - older_than
+        for path, info in self.fs.find(base, detail=True).items():
+            if _mtime(info) < cutoff:
+                self.fs.rm_file(path)
+                removed += 1
+        return removed
+
+
+def _mtime(info: dict[str, Any]) -> float:
+    value = info.get("mtime") or info.get("LastModified") or info.get("created") or 0
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value)

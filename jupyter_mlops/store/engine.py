@@ -1,0 +1,119 @@
+"""SQLAlchemy engines with the settings each backend needs, and the write-transaction helper.
+
+SQLite runs in WAL mode with a busy timeout, foreign keys on, and write transactions opened
+with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes can fail with
+"database is locked" at once, whatever the busy timeout, when another process wrote in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.engine import make_url
+
+from ..errors import InvalidInput, MissingDependency
+
+BUSY_TIMEOUT_MS = 60_000
+
+_DRIVER_EXTRAS = {"psycopg": "postgres", "psycopg2": "postgres"}
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``, with SQLite's pragmas and folder made when embedded."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError with no hint
+        raise InvalidInput(
+            f"Invalid store URL {url!r}: expected a SQLAlchemy URL such as "
+            "sqlite:///path/mlops.db or postgresql+psycopg://user@host/db."
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    try:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except ModuleNotFoundError as exc:
+        extra = _DRIVER_EXTRAS.get(parsed.get_driver_name(), "postgres")
+        raise MissingDependency(
+            f"The store URL {url!r} needs the {exc.name!r} driver: "
+            f"pip install 'jupyter-mlops[{extra}]'."
+        ) from exc
+    return engine
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" event below instead of pysqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextlib.contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: committed on success, rolled back on any exception."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        with connection.begin():
+            yield connection
+
+
+def upsert(
+    connection: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    update: list[str] | None = None,
+    where: Any = None,
+) -> None:
+    """``INSERT ... ON CONFLICT`` for SQLite and PostgreSQL: update ``update`` or do nothing.
+
+    ``where`` receives the statement's ``excluded`` namespace and returns the condition under
+    which an existing row is replaced.
+    """
+    if not rows:
+        return
+    name = connection.dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - guarded by make_engine's supported backends
+        raise InvalidInput(f"Unsupported database backend {name!r}: use SQLite or PostgreSQL.")
+    statement = insert(table)
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={column: statement.excluded[column] for column in update},
+            where=where(statement.excluded) if where is not None else None,
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    connection.execute(statement, rows)
+
+
+def dispose_after_fork(engine: Engine) -> None:
+    """Make a forked child open its own connections instead of sharing the parent's."""
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))

@@ -1,0 +1,96 @@
+"""Schema versions and the migrations between them.
+
+A new workspace gets the current schema in one ``create_all`` and is stamped with its version.
+An older workspace is brought forward by the ordered migrations below, each applied in the same
+transaction as the row that records it, so an interrupted upgrade leaves the previous version
+intact. A workspace newer than this release is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, func, inspect, select
+
+from ..errors import SchemaOutOfDate
+from . import schema
+from .engine import write
+
+Migration = Callable[[Connection], None]
+
+
+def _v2_latest_metrics_and_lineage(connection: Connection) -> None:
+    schema.latest_metrics.create(connection)
+    schema.lineage.create(connection)
+    m = schema.metrics
+    # The latest value is the one with the highest step, then the newest timestamp; the
+    # window function picks exactly one row per (run, key) on both backends.
+    ranked = select(
+        m.c.run_id, m.c.key, m.c.value, m.c.step, m.c.timestamp,
+        func.row_number()
+        .over(
+            partition_by=(m.c.run_id, m.c.key),
+            order_by=(m.c.step.desc(), m.c.timestamp.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    latest = select(
+        ranked.c.run_id, ranked.c.key, ranked.c.value, ranked.c.step, ranked.c.timestamp
+    ).where(ranked.c.rank == 1)
+    connection.execute(
+        schema.latest_metrics.insert().from_select(
+            ["run_id", "key", "value", "step", "timestamp"], latest
+        )
+    )
+
+
+# (version, description, migration from the version before). Append only; never edit one that
+# has shipped.
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (2, "latest metric values and run lineage", _v2_latest_metrics_and_lineage),
+]
+assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
+
+
+def current_version(connection: Connection) -> int | None:
+    """The workspace's schema version, or None for an empty database."""
+    if not inspect(connection).has_table(schema.schema_version.name):
+        return None
+    return connection.execute(select(func.max(schema.schema_version.c.version))).scalar()
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Create or upgrade the schema; returns the versions applied (empty when up to date)."""
+    with engine.connect() as connection:
+        version = current_version(connection)
+    if version == schema.SCHEMA_VERSION:
+        return []
+    if version is not None and version > schema.SCHEMA_VERSION:
+        raise SchemaOutOfDate(
+            f"This workspace has schema version {version}, newer than this release of "
+            f"jupyter-mlops understands ({schema.SCHEMA_VERSION}). Upgrade: "
+            "pip install -U jupyter-mlops."
+        )
+    with write(engine) as connection:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        version = current_version(connection)
+        if version is None:
+            schema.metadata.create_all(connection)
+            _stamp(connection, schema.SCHEMA_VERSION, "initial schema")
+            return [schema.SCHEMA_VERSION]
+        applied = []
+        for number, description, step in MIGRATIONS:
+            if number > version:
+                step(connection)
+                _stamp(connection, number, description)
+                applied.append(number)
+        return applied
+
+
+def _stamp(connection: Connection, version: int, description: str) -> None:
+    connection.execute(
+        schema.schema_version.insert().values(
+            version=version, description=description, applied_at=time.time()
+        )
+    )

@@ -1,0 +1,392 @@
+"""The run query language: filters and sorts compiled to SQL, never evaluated in Python.
+
+Filters read like the examples users know from MLflow::
+
+    metrics.auc > 0.8 and params.C = '0.5' and tags.owner = 'ana' and status = 'FINISHED'
+
+- ``metrics.<key>`` compares the latest value numerically; ``params.<key>`` and ``tags.<key>``
+  compare text; keys with other characters are quoted in backticks: ``metrics.`val loss```.
+- Run attributes: ``id``, ``name``, ``status``, ``experiment``, ``start_time``, ``end_time``,
+  ``parent_id``, ``source_path``, ``source_type``, ``git_commit``, ``git_branch``, ``host``.
+- Operators ``= != < <= > >=``, ``like``/``ilike`` (``%`` wildcards), ``in (...)``,
+  ``not in (...)``, ``is null``/``is not null``; combined with ``and``, ``or``, ``not`` and
+  parentheses.
+
+Sorts are ``<field> [asc|desc]``, missing values last. Every error names the offending token
+and its position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+
+from ..errors import QuerySyntaxError
+from . import schema
+
+_R = schema.runs
+_E = schema.experiments
+
+ATTRIBUTES: dict[str, Any] = {
+    "id": _R.c.id,
+    "run_id": _R.c.id,
+    "name": _R.c.name,
+    "status": _R.c.status,
+    "start_time": _R.c.start_time,
+    "end_time": _R.c.end_time,
+    "parent_id": _R.c.parent_id,
+    "source_path": _R.c.source_path,
+    "source_type": _R.c.source_type,
+    "git_commit": _R.c.git_commit,
+    "git_branch": _R.c.git_branch,
+    "host": _R.c.host,
+}
+_NUMERIC_ATTRIBUTES = {"start_time", "end_time"}
+_ENTITIES = {
+    "metrics": "metrics", "metric": "metrics",
+    "params": "params", "param": "params",
+    "tags": "tags", "tag": "tags",
+    "attributes": "attributes", "attribute": "attributes", "attr": "attributes",
+}
+_COMPARATORS = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
+_KEYWORDS = {"and", "or", "not", "in", "is", "null", "like", "ilike", "asc", "desc"}
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<number>[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.]))
+  | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")
+  | (?P<backtick>`[^`]*`)
+  | (?P<op><=|>=|!=|<>|==|=|<|>)
+  | (?P<punct>[(),.])
+  | (?P<word>[A-Za-z_][\w\-:/]*)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    value: Any
+    position: int
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise QuerySyntaxError(
+                f"Unexpected character {text[position]!r} at position {position}", text, position
+            )
+        kind = match.lastgroup or ""
+        raw = match.group()
+        if kind == "number":
+            tokens.append(Token(kind, raw, float(raw), position))
+        elif kind == "string":
+            quote = raw[0]
+            body = raw[1:-1].replace(quote * 2, quote)
+            body = re.sub(r"\\(.)", r"\1", body)
+            tokens.append(Token(kind, raw, body, position))
+        elif kind == "backtick":
+            tokens.append(Token("name", raw, raw[1:-1], position))
+        elif kind == "word":
+            lowered = raw.lower()
+            if lowered in _KEYWORDS:
+                tokens.append(Token("keyword", raw, lowered, position))
+            else:
+                tokens.append(Token("name", raw, raw, position))
+        elif kind != "space":
+            tokens.append(Token(kind, raw, raw, position))
+        position = match.end()
+    tokens.append(Token("end", "", None, len(text)))
+    return tokens
+
+
+@dataclass(frozen=True)
+class Field:
+    """A resolved left-hand side: an attribute column or a metric/param/tag key."""
+
+    entity: str
+    key: str
+    position: int
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def error(self, message: str, token: Token | None = None) -> QuerySyntaxError:
+        token = token or self.token
+        where = "the end" if token.kind == "end" else f"{token.text!r}"
+        return QuerySyntaxError(
+            f"{message} at {where} (position {token.position})", self.text, token.position
+        )
+
+    def keyword(self, *words: str) -> bool:
+        if self.token.kind == "keyword" and self.token.value in words:
+            self.advance()
+            return True
+        return False
+
+    def expect_punct(self, char: str) -> None:
+        if self.token.kind == "punct" and self.token.value == char:
+            self.advance()
+            return
+        raise self.error(f"Expected {char!r}")
+
+    # -- grammar ---------------------------------------------------------------------------
+
+    def parse_filter(self) -> ColumnElement[bool]:
+        expression = self.or_expr()
+        if self.token.kind != "end":
+            raise self.error("Expected 'and', 'or' or the end of the filter")
+        return expression
+
+    def or_expr(self) -> ColumnElement[bool]:
+        parts = [self.and_expr()]
+        while self.keyword("or"):
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else or_(*parts)
+
+    def and_expr(self) -> ColumnElement[bool]:
+        parts = [self.not_expr()]
+        while self.keyword("and"):
+            parts.append(self.not_expr())
+        return parts[0] if len(parts) == 1 else and_(*parts)
+
+    def not_expr(self) -> ColumnElement[bool]:
+        if self.keyword("not"):
+            return not_(self.not_expr())
+        if self.token.kind == "punct" and self.token.value == "(":
+            self.advance()
+            inner = self.or_expr()
+            self.expect_punct(")")
+            return inner
+        return self.comparison()
+
+    def field(self) -> Field:
+        token = self.token
+        if token.kind != "name":
+            raise self.error("Expected a field such as metrics.auc, params.C, tags.owner or status")
+        self.advance()
+        entity = _ENTITIES.get(token.value.lower()) if token.text[0] != "`" else None
+        if entity is not None and self.token.kind == "punct" and self.token.value == ".":
+            self.advance()
+            key_token = self.token
+            if key_token.kind not in ("name", "string", "keyword", "number"):
+                raise self.error(f"Expected a key after '{token.text}.'")
+            self.advance()
+            key = str(key_token.value if key_token.kind != "number" else key_token.text)
+            # Keys may contain dots (metrics.val.loss): join the following name parts.
+            while (self.token.kind == "punct" and self.token.value == "."
+                   and self.tokens[self.index + 1].kind == "name"):
+                self.advance()
+                key += "." + self.advance().value
+            if entity == "attributes":
+                return self._attribute(key, key_token)
+            return Field(entity, key, token.position)
+        return self._attribute(token.value, token)
+
+    def _attribute(self, name: str, token: Token) -> Field:
+        lowered = name.lower()
+        if lowered == "experiment" or lowered in ATTRIBUTES:
+            return Field("attributes", lowered, token.position)
+        known = ", ".join(sorted({"experiment", *ATTRIBUTES}))
+        raise self.error(
+            f"Unknown field {name!r}: use metrics.<key>, params.<key>, tags.<key> or one of "
+            f"{known}",
+            token,
+        )
+
+    def literal(self, field: Field) -> Any:
+        token = self.token
+        if token.kind not in ("number", "string"):
+            raise self.error("Expected a quoted string or a number")
+        self.advance()
+        numeric = field.entity == "metrics" or field.key in _NUMERIC_ATTRIBUTES
+        if numeric and token.kind != "number":
+            raise self.error(f"{self._label(field)} is numeric: compare it with a number", token)
+        if not numeric and token.kind == "number":
+            raise self.error(
+                f"{self._label(field)} is text: quote the value, e.g. '{token.text}'", token
+            )
+        return token.value
+
+    @staticmethod
+    def _label(field: Field) -> str:
+        return field.key if field.entity == "attributes" else f"{field.entity}.{field.key}"
+
+    def comparison(self) -> ColumnElement[bool]:
+        field = self.field()
+        token = self.token
+        if token.kind == "op":
+            self.advance()
+            op = {"==": "=", "<>": "!="}.get(token.value, token.value)
+            if op in ("<", "<=", ">", ">=") and field.entity in ("params", "tags"):
+                raise self.error(
+                    f"{self._label(field)} is text: use =, !=, like or in", token
+                )
+            return _condition(field, op, self.literal(field))
+        if self.keyword("like", "ilike"):
+            op = self.tokens[self.index - 1].value
+            if field.entity == "metrics":
+                raise self.error("Metrics are numeric: 'like' needs text", token)
+            return _condition(field, op, self.literal(field))
+        negate = False
+        if token.kind == "keyword" and token.value == "not":
+            self.advance()
+            negate = True
+            if not (self.token.kind == "keyword" and self.token.value in ("in", "like", "ilike")):
+                raise self.error("Expected 'in' or 'like' after 'not'")
+            if self.token.value in ("like", "ilike"):
+                op = self.advance().value
+                return not_(_condition(field, op, self.literal(field)))
+        if self.keyword("in"):
+            self.expect_punct("(")
+            values = [self.literal(field)]
+            while self.token.kind == "punct" and self.token.value == ",":
+                self.advance()
+                values.append(self.literal(field))
+            self.expect_punct(")")
+            condition = _condition(field, "in", values)
+            return not_(condition) if negate else condition
+        if self.keyword("is"):
+            positive = not self.keyword("not")
+            if not self.keyword("null"):
+                raise self.error("Expected 'null' after 'is'")
+            return _presence(field, missing=positive)
+        raise self.error("Expected a comparison operator (=, !=, <, <=, >, >=, like, in, is)")
+
+    def parse_order(self) -> tuple[Field, bool]:
+        field = self.field()
+        descending = False
+        if self.keyword("desc"):
+            descending = True
+        else:
+            self.keyword("asc")
+        if self.token.kind != "end":
+            raise self.error("Expected 'asc', 'desc' or the end of the sort")
+        return field, descending
+
+
+def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    if op == "=":
+        return column == value
+    if op == "!=":
+        return column != value
+    if op == "<":
+        return column < value
+    if op == "<=":
+        return column <= value
+    if op == ">":
+        return column > value
+    if op == ">=":
+        return column >= value
+    if op == "like":
+        return column.like(value)
+    if op == "ilike":
+        return func.lower(column).like(func.lower(value))
+    if op == "in":
+        return column.in_(value)
+    raise AssertionError(op)  # pragma: no cover - the parser only produces the above
+
+
+def _key_table(entity: str) -> Any:
+    return {"metrics": schema.latest_metrics, "params": schema.params, "tags": schema.tags}[entity]
+
+
+def _condition(field: Field, op: str, value: Any) -> ColumnElement[bool]:
+    if field.entity == "attributes":
+        if field.key == "experiment":
+            return _R.c.experiment_id.in_(select(_E.c.id).where(_compare(_E.c.name, op, value)))
+        return _compare(ATTRIBUTES[field.key], op, value)
+    table = _key_table(field.entity)
+    return exists().where(
+        table.c.run_id == _R.c.id, table.c.key == field.key, _compare(table.c.value, op, value)
+    )
+
+
+def _presence(field: Field, missing: bool) -> ColumnElement[bool]:
+    if field.entity == "attributes":
+        column = (
+            _R.c.experiment_id if field.key == "experiment" else ATTRIBUTES[field.key]
+        )
+        return column.is_(None) if missing else column.is_not(None)
+    table = _key_table(field.entity)
+    found = exists().where(table.c.run_id == _R.c.id, table.c.key == field.key)
+    return not_(found) if missing else found
+
+
+def parse_filter(text: str) -> ColumnElement[bool]:
+    """Compile a filter expression to a SQL condition on the runs table."""
+    return _Parser(text).parse_filter()
+
+
+def parse_order(text: str) -> tuple[Field, bool]:
+    return _Parser(text).parse_order()
+
+
+def search_query(
+    experiments: list[int] | None = None,
+    filter: str | None = None,
+    order_by: list[str] | None = None,
+    max_results: int | None = None,
+    offset: int = 0,
+    deleted: bool = False,
+    parent_id: str | None = None,
+) -> Select[Any]:
+    """A SELECT of run ids matching the filter, sorted, paged."""
+    query = select(_R.c.id)
+    conditions: list[ColumnElement[bool]] = [
+        _R.c.deleted_at.is_not(None) if deleted else _R.c.deleted_at.is_(None)
+    ]
+    if experiments is not None:
+        conditions.append(_R.c.experiment_id.in_(experiments))
+    if parent_id is not None:
+        conditions.append(_R.c.parent_id == parent_id)
+    if filter and filter.strip():
+        conditions.append(parse_filter(filter))
+    query = query.where(*conditions)
+    for index, text in enumerate(order_by or []):
+        field, descending = parse_order(text)
+        if field.entity == "attributes":
+            if field.key == "experiment":
+                column: Any = (
+                    select(_E.c.name).where(_E.c.id == _R.c.experiment_id).scalar_subquery()
+                )
+            else:
+                column = ATTRIBUTES[field.key]
+        else:
+            table = _key_table(field.entity).alias(f"sort_{index}")
+            query = query.outerjoin(
+                table, and_(table.c.run_id == _R.c.id, table.c.key == field.key)
+            )
+            column = table.c.value
+        ordered = column.desc() if descending else column.asc()
+        query = query.order_by(ordered.nulls_last())
+    query = query.order_by(_R.c.start_time.desc(), _R.c.id.desc())
+    if max_results is not None:
+        query = query.limit(max_results)
+    if offset:
+        query = query.offset(offset)
+    return query

@@ -1,0 +1,161 @@
+"""The background writer: buffered metrics, pending runs and heartbeats.
+
+``log_metric`` only appends to a deque; this thread writes the deque in one transaction at
+least every ``flush_interval`` seconds, and beats the heart of every live run of the process
+every ``heartbeat_interval`` seconds. A killed process therefore loses at most the last
+interval of metrics, and its runs are found KILLED by their stale heartbeat.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+
+from ..store.runs import MetricRow
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+log = logging.getLogger("jupyter_mlops")
+
+# A flush that keeps failing (a database gone away) retries this many times before the rows
+# are dropped with an error, so memory cannot grow without bound.
+MAX_PENDING_ROWS = 5_000_000
+
+
+class Writer:
+    """One per store and process; started on first use, restarted after a fork."""
+
+    def __init__(self, store: Store, flush_interval: float, heartbeat_interval: float) -> None:
+        self.store = store
+        self.flush_interval = flush_interval
+        self.heartbeat_interval = heartbeat_interval
+        self._rows: collections.deque[MetricRow] = collections.deque()
+        self._live: dict[str, Callable[[], None]] = {}
+        self._live_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        self._last_beat = 0.0
+        _WRITERS.add(self)
+
+    # -- called from user threads ----------------------------------------------------------
+
+    def append(self, row: MetricRow) -> None:
+        self._rows.append(row)
+        if self._thread is None or self._pid != os.getpid():
+            self._start()
+
+    def extend(self, rows: list[MetricRow]) -> None:
+        self._rows.extend(rows)
+        if self._thread is None or self._pid != os.getpid():
+            self._start()
+
+    def track(self, run_id: str, create: Callable[[], None]) -> None:
+        """Keep ``run_id``'s heartbeat going; ``create`` inserts it if still pending."""
+        with self._live_lock:
+            self._live[run_id] = create
+        if self._thread is None or self._pid != os.getpid():
+            self._start()
+
+    def untrack(self, run_id: str) -> None:
+        with self._live_lock:
+            self._live.pop(run_id, None)
+
+    def flush(self) -> None:
+        """Write every buffered metric now (called when a run ends and at exit)."""
+        with self._flush_lock:
+            self._create_pending()
+            self._flush_rows()
+
+    # -- the thread ------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._pid != os.getpid():
+            # A forked child inherits the parent's buffer and runs: those are the parent's.
+            self._pid = os.getpid()
+            self._rows.clear()
+            with self._live_lock:
+                self._live.clear()
+            self._thread = None
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="jupyter-mlops-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            try:
+                self.flush()
+                now = time.time()
+                if now - self._last_beat >= self.heartbeat_interval:
+                    self._beat(now)
+            except Exception:  # the thread must survive a bad moment of the database
+                log.exception("jupyter-mlops: background write failed; retrying")
+
+    def _create_pending(self) -> None:
+        with self._live_lock:
+            creators = list(self._live.values())
+        for create in creators:
+            create()
+
+    def _flush_rows(self) -> None:
+        count = len(self._rows)
+        if not count:
+            return
+        rows = [self._rows.popleft() for _ in range(count)]
+        try:
+            self.store.runs.insert_metrics(rows)
+        except IntegrityError:
+            self._write_per_run(rows)
+        except Exception:
+            if len(self._rows) + len(rows) < MAX_PENDING_ROWS:
+                self._rows.extendleft(reversed(rows))
+            else:
+                log.error("jupyter-mlops: dropped %d metric values that could not be written",
+                          len(rows))
+            raise
+
+    def _write_per_run(self, rows: list[MetricRow]) -> None:
+        """Write run by run, dropping only the values of runs purged meanwhile."""
+        by_run: dict[str, list[MetricRow]] = {}
+        for row in rows:
+            by_run.setdefault(row[0], []).append(row)
+        for run_id, group in by_run.items():
+            try:
+                self.store.runs.insert_metrics(group)
+            except IntegrityError:
+                log.error("jupyter-mlops: dropped %d metric values of run %s, which no longer "
+                          "exists", len(group), run_id)
+
+    def _beat(self, now: float) -> None:
+        with self._live_lock:
+            ids = list(self._live)
+        self.store.runs.heartbeat(ids, now)
+        self._last_beat = now
+
+
+_WRITERS: weakref.WeakSet[Writer] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for writer in list(_WRITERS):
+        if writer._pid == os.getpid():
+            try:
+                writer.flush()
+            except Exception:
+                log.exception("jupyter-mlops: could not write buffered metrics at exit")
