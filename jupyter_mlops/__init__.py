@@ -43,7 +43,37 @@ _EXPORTS: dict[str, str] = {
     "start_run": "jupyter_mlops.tracking.run",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "ActiveRun",
+    "MlopsError",
+    "Run",
+    "RunStatus",
+    "__version__",
+    "active_run",
+    "delete_runs",
+    "end_run",
+    "experiments",
+    "gc",
+    "get_run",
+    "info",
+    "log_artifact",
+    "log_dict",
+    "log_figure",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_table",
+    "log_text",
+    "metric_history",
+    "restore_runs",
+    "runs",
+    "search_runs",
+    "set_tag",
+    "set_tags",
+    "set_workspace",
+    "start_run",
+]
 
 
 def __getattr__(name: str) -> Any:

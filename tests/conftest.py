@@ -30,7 +30,7 @@ def _postgres_up() -> bool:
         return False
 
 
-def _admin_connection():  # noqa: ANN202
+def _admin_connection():
     import psycopg
 
     return psycopg.connect(
@@ -78,7 +78,7 @@ def workspace(request: pytest.FixtureRequest, tmp_path: Path) -> Workspace:
 
 
 @pytest.fixture
-def store(workspace: Workspace):  # noqa: ANN201
+def store(workspace: Workspace):
     """A Store over the workspace (not shared with the tracking API's cache)."""
     from jupyter_mlops.store import Store
 

@@ -9,6 +9,7 @@ publish a key only once its upload completes). Every read verifies the digest an
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import time
@@ -276,10 +277,8 @@ class ArtifactStore:
             yield BlobInfo(digest, int(info.get("size") or 0), _mtime(info))
 
     def delete(self, digest: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.path(digest))
-        except FileNotFoundError:
-            pass
 
     def clean_tmp(self, older_than: float) -> int:
         """Remove upload leftovers of killed writers older than ``older_than`` seconds."""

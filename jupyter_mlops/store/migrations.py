@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select, text
 
 from ..errors import SchemaOutOfDate
 from . import schema
@@ -20,9 +20,18 @@ from .engine import write
 Migration = Callable[[Connection], None]
 
 
+# The tables of the first release; every other table of the current schema is new in v2.
+V1_TABLES = frozenset(
+    {"schema_version", "experiments", "environments", "runs", "params", "tags", "metrics",
+     "artifacts"}
+)
+
+
 def _v2_latest_metrics_and_lineage(connection: Connection) -> None:
-    schema.latest_metrics.create(connection)
-    schema.lineage.create(connection)
+    # v2 only adds tables (latest metrics, lineage, and the data, model and drift records);
+    # create_all leaves the v1 tables alone.
+    new = [t for t in schema.metadata.sorted_tables if t.name not in V1_TABLES]
+    schema.metadata.create_all(connection, tables=new)
     m = schema.metrics
     # The latest value is the one with the highest step, then the newest timestamp; the
     # window function picks exactly one row per (run, key) on both backends.
@@ -48,7 +57,7 @@ def _v2_latest_metrics_and_lineage(connection: Connection) -> None:
 # (version, description, migration from the version before). Append only; never edit one that
 # has shipped.
 MIGRATIONS: list[tuple[int, str, Migration]] = [
-    (2, "latest metric values and run lineage", _v2_latest_metrics_and_lineage),
+    (2, "latest metric values, lineage, data, models and drift", _v2_latest_metrics_and_lineage),
 ]
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 
@@ -73,6 +82,9 @@ def migrate(engine: Engine) -> list[int]:
             "pip install -U jupyter-mlops."
         )
     with write(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            # Serialise concurrent first opens; SQLite's BEGIN IMMEDIATE already does.
+            connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
         # Read again under the write lock: another process may have migrated meanwhile.
         version = current_version(connection)
         if version is None:

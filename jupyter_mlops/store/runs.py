@@ -270,8 +270,11 @@ class Runs:
                         f"not {value!r}: params are fixed once logged. Log it under another "
                         "name or start a new run."
                     )
-            new = [{"run_id": run_id, "key": k, "value": v} for k, v in params.items()
-                   if k not in existing]
+            new = [
+                {"run_id": run_id, "key": k, "value": v}
+                for k, v in params.items()
+                if k not in existing
+            ]
             if new:
                 self._require(connection, run_id)
                 connection.execute(p.insert(), new)
@@ -302,9 +305,9 @@ class Runs:
             if known is None or (row[3], row[4]) >= (known[3], known[4]):
                 latest[(row[0], row[1])] = row
         names = ("run_id", "key", "value", "step", "timestamp")
-        values = [dict(zip(names, (r[0], r[1], _to_db(r[2]), r[3], r[4]))) for r in rows]
+        values = [dict(zip(names, (r[0], r[1], _to_db(r[2]), r[3], r[4]), strict=False)) for r in rows]
         newest = [
-            dict(zip(names, (r[0], r[1], _to_db(r[2]), r[3], r[4]))) for r in latest.values()
+            dict(zip(names, (r[0], r[1], _to_db(r[2]), r[3], r[4]), strict=False)) for r in latest.values()
         ]
         lm = schema.latest_metrics
         with write(self.engine) as connection:
@@ -336,7 +339,9 @@ class Runs:
 
     # -- artifacts and lineage -------------------------------------------------------------
 
-    def add_artifacts(self, run_id: str, items: Iterable[tuple[str, str, int]], now: float) -> None:
+    def add_artifacts(
+        self, run_id: str, items: Iterable[tuple[str, str, int]], now: float
+    ) -> None:
         """Attach (path, digest, size) files to a run; a path logged again points anew."""
         rows = [
             {"run_id": run_id, "path": path, "digest": digest, "size": size, "created_at": now}
@@ -361,7 +366,9 @@ class Runs:
 
     def add_lineage(self, run_id: str, direction: str, kind: str, ref: str, now: float) -> None:
         if direction not in ("input", "output"):
-            raise InvalidInput(f"Lineage direction must be 'input' or 'output', not {direction!r}.")
+            raise InvalidInput(
+                f"Lineage direction must be 'input' or 'output', not {direction!r}."
+            )
         row = {"run_id": run_id, "direction": direction, "kind": kind, "ref": ref,
                "created_at": now}
         with write(self.engine) as connection:
@@ -391,7 +398,9 @@ class Runs:
             select(_R.c.id).where(_R.c.id.startswith(run_id, autoescape=True)).limit(2)
         ).scalars().all()
         if not matches:
-            raise NotFound(f"No run starts with {run_id}. List runs with `jupyter mlops runs list`.")
+            raise NotFound(
+                f"No run starts with {run_id}. List runs with `jupyter mlops runs list`."
+            )
         if len(matches) > 1:
             raise InvalidInput(f"Run id prefix {run_id!r} is ambiguous: give more characters.")
         return matches[0]

@@ -7,6 +7,7 @@ changes the dirty diff without touching either), so a loop of many runs pays for
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -26,7 +27,8 @@ _CREDENTIALS = re.compile(r"(?<=://)[^@/]+@")
 
 _environment: Environment | None = None
 _env_lock = threading.Lock()
-_git_cache: dict[Path, tuple[tuple[float, float, str], float, tuple[str, str | None, str] | None]] = {}
+_GitValues = tuple[str, str | None, str]
+_git_cache: dict[Path, tuple[tuple[float, float, str], float, _GitValues | None]] = {}
 _git_lock = threading.Lock()
 _source_providers: list[Callable[[], Source | None]] = []
 
@@ -67,10 +69,9 @@ def git_root(start: Path) -> Path | None:
 def _stat_key(root: Path) -> tuple[float, float, str]:
     git = root / ".git"
     head = ""
-    try:
+    # In a worktree or submodule .git is a file; git itself resolves it, the key just weakens.
+    with contextlib.suppress(OSError):
         head = (git / "HEAD").read_text()
-    except OSError:  # a worktree or submodule: .git is a file, git itself resolves it
-        pass
     def mtime(path: Path) -> float:
         try:
             return path.stat().st_mtime

@@ -10,6 +10,7 @@ as a decorator leaves nothing behind, and an empty run costs a single transactio
 from __future__ import annotations
 
 import atexit
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -150,10 +151,7 @@ class ActiveRun:
         self._check_open()
         check_key(key, "Metric")
         number = metric_value(key, value)
-        if step is None:
-            step = self._steps.get(key, 0)
-        else:
-            step = metric_step(key, step)
+        step = self._steps.get(key, 0) if step is None else metric_step(key, step)
         self._steps[key] = step + 1
         self._logged_metrics = True
         self._tracker.writer.append(
@@ -190,7 +188,9 @@ class ActiveRun:
         if self._created:
             self._tracker.store.runs.set_source(self.id, source)
 
-    def log_artifact(self, path: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
+    def log_artifact(
+        self, path: str | os.PathLike[str], artifact_path: str | None = None
+    ) -> list[str]:
         """Store a file, or a folder's files, under ``artifact_path``; returns their paths."""
         self._check_open()
         source = Path(path)
@@ -429,10 +429,9 @@ def end_all_active() -> None:
     with _bare_lock:
         runs = [run for runs in _bare.values() for run in runs]
     for run in reversed(runs):
-        try:
+        # Exit must go on; a run that cannot be ended is marked KILLED by its heartbeat.
+        with contextlib.suppress(Exception):
             run.end(RunStatus.FINISHED)
-        except Exception:  # exit must go on; the heartbeat will mark the run KILLED
-            pass
 
 
 atexit.register(end_all_active)

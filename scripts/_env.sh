@@ -1,0 +1,21 @@
+# Shared by scripts/demo and scripts/test: make the virtual environment and install into it.
+# The install is skipped while pyproject.toml is unchanged since the last one.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PYTHON="${PYTHON:-python3}"
+VENV="$ROOT/.venv"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> creating the virtual environment in .venv"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+fi
+stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)-${MLOPS_EXTRAS:-dev}"
+if [ ! -f "$stamp" ]; then
+  echo "==> installing jupyter-mlops[${MLOPS_EXTRAS:-dev}] and its dependencies"
+  "$VENV/bin/python" -m pip install -q -e ".[${MLOPS_EXTRAS:-dev}]" 2>&1 | grep -v '^WARNING: Location' || true
+  "$VENV/bin/python" -c "import jupyter_mlops" # fail here, not later, if the install broke
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+fi
+export PATH="$VENV/bin:$PATH"
