@@ -304,11 +304,12 @@ class Runs:
             known = latest.get((row[0], row[1]))
             if known is None or (row[3], row[4]) >= (known[3], known[4]):
                 latest[(row[0], row[1])] = row
-        names = ("run_id", "key", "value", "step", "timestamp")
-        values = [dict(zip(names, (r[0], r[1], _to_db(r[2]), r[3], r[4]), strict=False)) for r in rows]
-        newest = [
-            dict(zip(names, (r[0], r[1], _to_db(r[2]), r[3], r[4]), strict=False)) for r in latest.values()
-        ]
+        def as_dict(r: MetricRow) -> dict[str, Any]:
+            return {"run_id": r[0], "key": r[1], "value": _to_db(r[2]), "step": r[3],
+                    "timestamp": r[4]}
+
+        values = [as_dict(r) for r in rows]
+        newest = [as_dict(r) for r in latest.values()]
         lm = schema.latest_metrics
         with write(self.engine) as connection:
             connection.execute(schema.metrics.insert(), values)
