@@ -6,6 +6,7 @@ process. The store imports nothing of IPython, Jupyter, pandas or the faces.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,25 @@ class Store:
 
     def __post_init__(self) -> None:
         self.runs = Runs(self.engine)
+
+    # Each feature's records live in a module of their own, loaded when first used.
+    @functools.cached_property
+    def datasets(self) -> Any:
+        from .datasets import Datasets
+
+        return Datasets(self.engine)
+
+    @functools.cached_property
+    def registry(self) -> Any:
+        from .registry import Registry
+
+        return Registry(self.engine)
+
+    @functools.cached_property
+    def drift(self) -> Any:
+        from .drift import DriftReports
+
+        return DriftReports(self.engine)
 
     @classmethod
     def open(cls, workspace: Workspace, cache: bool = True) -> Store:
