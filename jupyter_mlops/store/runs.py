@@ -28,6 +28,13 @@ MetricRow = tuple[str, str, float, int, float]
 """(run_id, key, value, step, timestamp) as buffered by the tracking layer."""
 
 SHORT_ID_MIN = 6
+SHORT_ID_LENGTH = 8
+
+
+def short_id(run_id: str) -> str:
+    """The form of a run id shown in tables: its random end, unique in practice."""
+    return run_id[-SHORT_ID_LENGTH:]
+
 _ACTIVE = (RunStatus.RUNNING.value,)
 _R = schema.runs
 
@@ -380,11 +387,17 @@ class Runs:
     # -- reading ---------------------------------------------------------------------------
 
     def resolve_id(self, run_id: str, connection: Connection | None = None) -> str:
-        """The full id for ``run_id`` or a unique prefix of at least six characters."""
+        """The full id for ``run_id``, or for a unique prefix or suffix of six or more characters.
+
+        Ids begin with their creation time, so runs made close together share long prefixes;
+        the short form shown to users is therefore the random end of the id (``short_id``).
+        """
         if connection is None:
             with self.engine.connect() as connection:
                 return self.resolve_id(run_id, connection)
-        if not run_id or not all(c in "0123456789abcdef" for c in run_id.lower()):
+        if not isinstance(run_id, str) or not run_id or not all(
+            c in "0123456789abcdef" for c in run_id.lower()
+        ):
             raise InvalidInput(f"Invalid run id {run_id!r}: run ids are hexadecimal.")
         run_id = run_id.lower()
         if len(run_id) == 32:
@@ -395,16 +408,19 @@ class Runs:
             raise InvalidInput(
                 f"Run id {run_id!r} is too short: give at least {SHORT_ID_MIN} characters."
             )
-        matches = connection.execute(
-            select(_R.c.id).where(_R.c.id.startswith(run_id, autoescape=True)).limit(2)
-        ).scalars().all()
+        matches = set()
+        for condition in (_R.c.id.startswith(run_id), _R.c.id.endswith(run_id)):
+            matches.update(
+                connection.execute(select(_R.c.id).where(condition).limit(2)).scalars()
+            )
         if not matches:
             raise NotFound(
-                f"No run starts with {run_id}. List runs with `jupyter mlops runs list`."
+                f"No run id starts or ends with {run_id}. "
+                "List runs with `jupyter mlops runs list`."
             )
         if len(matches) > 1:
-            raise InvalidInput(f"Run id prefix {run_id!r} is ambiguous: give more characters.")
-        return matches[0]
+            raise InvalidInput(f"Run id {run_id!r} is ambiguous: give more characters.")
+        return matches.pop()
 
     def _require(self, connection: Connection, run_id: str) -> None:
         row = connection.execute(select(_R.c.deleted_at).where(_R.c.id == run_id)).first()

@@ -2,7 +2,8 @@
 
 Active runs live in a context variable, so threads and asyncio tasks each have their own. A
 run started without ``with`` is also remembered per thread, because a notebook kernel may run
-each cell in a fresh copy of the context. A row is written lazily: by the first log call, by
+each cell in a fresh copy of the context; such bare runs are therefore shared by the asyncio
+tasks of one thread, so concurrent tasks should use ``with``. A row is written lazily: by the first log call, by
 ``with``, by ``end``, or by the background writer within a second; so ``@start_run(...)`` used
 as a decorator leaves nothing behind, and an empty run costs a single transaction.
 """
@@ -48,13 +49,25 @@ _NOUNS = ("alder", "badger", "cedar", "dune", "egret", "fjord", "gecko", "heron"
           "swift", "tern")
 
 
+_id_lock = threading.Lock()
+_last_id = [0, 0]  # (milliseconds, random part) of the previous id of this process
+
+
 def new_run_id() -> str:
-    """A 32-hex id that sorts by creation time (UUIDv7 layout: 48-bit milliseconds first)."""
+    """A 32-hex id that sorts by creation time (UUIDv7 layout: 48-bit milliseconds first).
+
+    Ids made in the same millisecond by this process count up from the previous one, so they
+    sort in creation order too (RFC 9562's monotonic method).
+    """
     millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (millis << 80) | (0x7 << 76) | (rand & ((1 << 76) - 1))
-    value = (value & ~(0xC << 60)) | (0x8 << 60)  # RFC 9562 variant bits
-    return uuid.UUID(int=value).hex
+    rand = int.from_bytes(os.urandom(10), "big") & ((1 << 74) - 1)
+    with _id_lock:
+        if millis <= _last_id[0]:
+            millis, rand = _last_id[0], _last_id[1] + 1
+        _last_id[0], _last_id[1] = millis, rand
+    high = (millis << 16) | (0x7 << 12) | (rand >> 62)
+    low = (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return uuid.UUID(int=(high << 64) | low).hex
 
 
 def _friendly_name() -> str:
@@ -254,6 +267,12 @@ class ActiveRun:
 
     def __enter__(self) -> ActiveRun:
         self._managed = True
+        # A `with` run belongs to this context alone; only bare runs need the per-thread
+        # fallback, and keeping a `with` run there would leak it into sibling asyncio tasks.
+        with _bare_lock:
+            runs = _bare.get(self._thread)
+            if runs and self in runs:
+                runs.remove(self)
         self._ensure()
         return self
 

@@ -1,0 +1,103 @@
+"""Several processes writing one SQLite workspace, and a process killed mid-run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import jupyter_mlops as mlops
+from jupyter_mlops.records import RunStatus
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    import jupyter_mlops as mlops
+
+    # Spread the logging over about a second so that the eight writers' background flushes
+    # (every 20 ms) and synchronous tag writes really interleave.
+    with mlops.start_run(experiment="concurrent", name=sys.argv[1]) as run:
+        for step in range(1000):
+            mlops.log_metric("value", step, step=step)
+            if step % 100 == 0:
+                mlops.set_tag("progress", step)
+            time.sleep(0.001)
+    """
+)
+
+VICTIM = textwrap.dedent(
+    """
+    import sys, time
+    import jupyter_mlops as mlops
+    from jupyter_mlops.tracking.session import tracker
+
+    run = mlops.start_run(experiment="victim")
+    for step in range(100):
+        mlops.log_metric("loss", 1.0 / (step + 1), step=step)
+    tracker().writer.flush()
+    print(run.id, flush=True)
+    for step in range(100, 150):
+        mlops.log_metric("loss", 1.0 / (step + 1), step=step)
+    time.sleep(60)
+    """
+)
+
+
+def _env(workspace) -> dict[str, str]:  # noqa: ANN001
+    env = dict(os.environ)
+    env.update(
+        JUPYTER_MLOPS_URI=workspace.uri,
+        JUPYTER_MLOPS_ARTIFACTS=workspace.artifacts,
+        JUPYTER_MLOPS_FLUSH_INTERVAL="0.02",
+        JUPYTER_MLOPS_HEARTBEAT_INTERVAL="0.2",
+        JUPYTER_MLOPS_CAPTURE_GIT="false",
+    )
+    return env
+
+
+def test_eight_processes_share_one_sqlite_workspace(tracking):
+    if not tracking.uri.startswith("sqlite"):
+        return  # the point is SQLite's single-writer lock; PostgreSQL has row locks
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, f"p{i}"], env=_env(tracking),
+                         cwd=tracking.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for i in range(8)
+    ]
+    outputs = [p.communicate(timeout=240) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err.decode()
+        assert b"database is locked" not in err
+    frame = mlops.runs(experiment="concurrent")
+    assert len(frame) == 8
+    assert set(frame["status"]) == {"FINISHED"}
+    total = 0
+    for run_id in frame["run_id"]:
+        history = mlops.metric_history(run_id, "value")
+        assert list(history["step"]) == list(range(1000))
+        assert list(history["value"]) == [float(i) for i in range(1000)]
+        total += len(history)
+    assert total == 8000
+    assert set(frame["metrics.value"]) == {999.0}
+
+
+def test_killed_process_leaves_a_killed_run_with_flushed_metrics(tracking):
+    proc = subprocess.Popen([sys.executable, "-c", VICTIM], env=_env(tracking),
+                            cwd=tracking.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        run_id = proc.stdout.readline().decode().strip()
+        assert len(run_id) == 32, proc.stderr.read().decode()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    record = mlops.get_run(run_id)
+    assert record.status is RunStatus.KILLED
+    assert record.end_time is not None
+    assert "heartbeat" in record.error
+    history = mlops.metric_history(run_id, "loss")
+    steps = list(history["step"])
+    # Everything up to the last flush is intact; anything after it is a clean prefix.
+    assert steps[:100] == list(range(100))
+    assert steps == list(range(len(steps)))
+    assert list(history["value"]) == [1.0 / (s + 1) for s in steps]
