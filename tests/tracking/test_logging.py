@@ -20,7 +20,7 @@ def test_params_are_stored_as_text_and_fixed(tracking):
         mlops.log_params({"C": 0.5, "n": 3, "flag": True, "none": None, "layers": [64, 32],
                           "opts": {"b": 1, "a": np.float32(2.5)}, "path": Path("data/x.csv")})
         mlops.log_param("C", 0.5)  # same value again: fine
-        with pytest.raises(InvalidInput, match="'C'.*already '0.5'"):
+        with pytest.raises(InvalidInput, match=r"'C'.*already '0\.5'"):
             mlops.log_param("C", 1.0)
     params = mlops.get_run(run.id).params
     assert params == {"C": "0.5", "n": "3", "flag": "True", "none": "None",
@@ -147,7 +147,7 @@ def test_text_dict_table_and_figures(tracking):
         mlops.log_table(frame, "table.csv")
         mlops.log_figure(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])), "fig.json")
         mlops.log_figure(fig, "fig.png")
-        with pytest.raises(ValueError, match="parquet, .csv or .json"):
+        with pytest.raises(ValueError, match=r"parquet, \.csv or \.json"):
             mlops.log_table(frame, "table.xlsx")
         with pytest.raises(ValueError, match="plotly or matplotlib"):
             mlops.log_figure("not a figure", "x.png")

@@ -45,7 +45,7 @@ VICTIM = textwrap.dedent(
 )
 
 
-def _env(workspace) -> dict[str, str]:  # noqa: ANN001
+def _env(workspace) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         JUPYTER_MLOPS_URI=workspace.uri,

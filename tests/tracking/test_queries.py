@@ -52,7 +52,7 @@ def test_order_by_metric_and_limit(grid):
 
 def test_several_experiments_and_unknown_experiment(grid):
     assert len(mlops.runs(experiment=["grid", "other"])) == 7
-    with pytest.raises(NotFound, match="Unknown experiment 'nope'.*grid"):
+    with pytest.raises(NotFound, match=r"Unknown experiment 'nope'.*grid"):
         mlops.runs(experiment="nope")
 
 
