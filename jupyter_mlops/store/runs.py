@@ -142,6 +142,7 @@ class Runs:
         tags: dict[str, str] | None = None,
         status: RunStatus | None = None,
         end_time: float | None = None,
+        error: str | None = None,
     ) -> None:
         """Insert a run; with ``status`` and ``end_time`` it is written already ended."""
         experiment_id = self.experiment_id(experiment, start_time)
@@ -152,6 +153,7 @@ class Runs:
             "status": (status or RunStatus.RUNNING).value,
             "start_time": start_time,
             "end_time": end_time,
+            "error": error,
             "parent_id": parent_id,
             "environment_digest": environment_digest,
             "host": host,

@@ -121,7 +121,12 @@ class ActiveRun:
 
     # -- creation --------------------------------------------------------------------------
 
-    def _ensure(self, status: RunStatus | None = None, end_time: float | None = None) -> bool:
+    def _ensure(
+        self,
+        status: RunStatus | None = None,
+        end_time: float | None = None,
+        error: str | None = None,
+    ) -> bool:
         """Insert the run's row if not done yet; True when this call inserted it."""
         if self._created:
             return False
@@ -135,7 +140,7 @@ class ActiveRun:
                 parent_id=self.parent_id, source=self._source,
                 environment_digest=self._environment_digest, git=self._git,
                 host=HOST, pid=os.getpid(), tags=self._tags,
-                status=status, end_time=end_time,
+                status=status, end_time=end_time, error=error,
             )
             self._created = True
             return True
@@ -259,7 +264,7 @@ class ActiveRun:
                 self._ensure()
                 writer.flush()
                 self._tracker.store.runs.finish(self.id, status, end_time, error)
-            elif not self._ensure(status, end_time):
+            elif not self._ensure(status, end_time, error):
                 self._tracker.store.runs.finish(self.id, status, end_time, error)
         finally:
             self.status = status
@@ -273,7 +278,6 @@ class ActiveRun:
             runs = _bare.get(self._thread)
             if runs and self in runs:
                 runs.remove(self)
-        self._ensure()
         return self
 
     def __exit__(

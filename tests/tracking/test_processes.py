@@ -101,3 +101,18 @@ def test_killed_process_leaves_a_killed_run_with_flushed_metrics(tracking):
     assert steps[:100] == list(range(100))
     assert steps == list(range(len(steps)))
     assert list(history["value"]) == [1.0 / (s + 1) for s in steps]
+
+
+def test_interpreter_exit_ends_open_runs_and_writes_their_metrics(tracking):
+    code = (
+        "import jupyter_mlops as mlops\n"
+        "run = mlops.start_run(experiment='exit')\n"
+        "for i in range(500): mlops.log_metric('x', i)\n"
+        "print(run.id)\n"
+    )
+    env = _env(tracking) | {"JUPYTER_MLOPS_FLUSH_INTERVAL": "30"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tracking.root,
+                         capture_output=True, text=True, check=True)
+    record = mlops.get_run(out.stdout.strip())
+    assert record.status is RunStatus.FINISHED
+    assert len(mlops.metric_history(record.id, "x")) == 500
