@@ -3,9 +3,11 @@
 Active runs live in a context variable, so threads and asyncio tasks each have their own. A
 run started without ``with`` is also remembered per thread, because a notebook kernel may run
 each cell in a fresh copy of the context; such bare runs are therefore shared by the asyncio
-tasks of one thread, so concurrent tasks should use ``with``. A row is written lazily: by the first log call, by
-``with``, by ``end``, or by the background writer within a second; so ``@start_run(...)`` used
-as a decorator leaves nothing behind, and an empty run costs a single transaction.
+tasks of one thread, so concurrent tasks should use ``with``.
+
+A run's row is written lazily: by the first call that stores something, by ``end``, or by the
+background writer within a flush interval. So ``@start_run(...)`` used as a decorator leaves
+nothing behind, and a run that only logs metrics costs one transaction plus its flushes.
 """
 
 from __future__ import annotations
