@@ -108,6 +108,7 @@ class ActiveRun:
         self._steps: dict[str, int] = {}
         self._logged_metrics = False
         self._managed = False
+        self._owned = True  # False for a run attached from the process that started it
         self._thread = threading.get_ident()
 
     def __repr__(self) -> str:
@@ -115,7 +116,7 @@ class ActiveRun:
 
     @property
     def parent_id(self) -> str | None:
-        return self.parent.id if self.parent else None
+        return self.parent.id if self.parent else getattr(self, "_parent_id", None)
 
     @property
     def store(self) -> Any:
@@ -356,14 +357,51 @@ def _forget(run: ActiveRun) -> None:
             runs.remove(run)
 
 
+ATTACH_ENV = "JUPYTER_MLOPS_RUN_ID"
+_attached: list[ActiveRun] = []
+
+
 def active_run() -> ActiveRun | None:
-    """The innermost run active in this thread or task, or None."""
+    """The innermost run active in this thread or task, or None.
+
+    In a process started for a run of another process (a pipeline step's kernel, which gets
+    ``JUPYTER_MLOPS_RUN_ID``), that run is the active one until this process starts its own.
+    """
     stack = _stack.get()
     if stack:
         return stack[-1]
     with _bare_lock:
         runs = _bare.get(threading.get_ident())
-        return runs[-1] if runs else None
+        if runs:
+            return runs[-1]
+    if _attached:
+        return _attached[0] if _attached[0].status is RunStatus.RUNNING else None
+    if os.environ.get(ATTACH_ENV):
+        return attach_run(os.environ[ATTACH_ENV])
+    return None
+
+
+def attach_run(run_id: str) -> ActiveRun:
+    """Log into a RUNNING run that another process started and will end.
+
+    The process that started it keeps its heartbeat and ends it; this one only writes
+    params, metrics, tags and artifacts, and does not end it at exit.
+    """
+    track = tracker()
+    record = track.store.runs.get(run_id)
+    if record.status is not RunStatus.RUNNING:
+        raise Conflict(f"Run {record.id} has ended ({record.status.value}); cannot attach.")
+    parent = None
+    run = ActiveRun(track, record.experiment, record.name, parent, {}, record.source
+                    or capture.source(), record.environment_digest, record.git, {})
+    run.id = record.id
+    run.start_time = record.start_time
+    run._created = True
+    run._owned = False
+    if record.parent_id is not None:
+        run._parent_id = record.parent_id
+    _attached[:] = [run]
+    return run
 
 
 def start_run(
@@ -392,7 +430,9 @@ def start_run(
     """
     current = active_run()
     parent = None
-    if nested:
+    if nested or (current is not None and not current._owned):
+        # Runs started inside a run attached from another process (a pipeline step) are
+        # its children: ending that run is its owner's job.
         parent = current
     elif current is not None:
         if current._managed and current in _stack.get():
@@ -452,7 +492,10 @@ def require_active() -> ActiveRun:
 def end_all_active() -> None:
     """End every run this process left active (at interpreter exit) as FINISHED."""
     with _bare_lock:
-        runs = [run for runs in _bare.values() for run in runs]
+        runs = [run for runs in _bare.values() for run in runs if run._owned]
+    if _attached:
+        # Not ours to end, but its buffered metrics must reach the store before exit.
+        _attached[0]._tracker.writer.flush()
     for run in reversed(runs):
         # Exit must go on; a run that cannot be ended is marked KILLED by its heartbeat.
         with contextlib.suppress(Exception):

@@ -116,3 +116,28 @@ def test_interpreter_exit_ends_open_runs_and_writes_their_metrics(tracking):
     record = mlops.get_run(out.stdout.strip())
     assert record.status is RunStatus.FINISHED
     assert len(mlops.metric_history(record.id, "x")) == 500
+
+
+def test_a_child_process_logs_into_an_attached_run(tracking):
+    """A pipeline step's kernel gets JUPYTER_MLOPS_RUN_ID and logs into the runner's run."""
+    owner = mlops.start_run(experiment="pipeline", name="step")
+    owner.log_param("from_owner", 1)
+    code = (
+        "import jupyter_mlops as mlops\n"
+        "mlops.log_metric('acc', 0.75)\n"
+        "mlops.log_param('C', 0.5)\n"
+        "with mlops.start_run(name='inner') as inner:\n"
+        "    mlops.log_metric('x', 1)\n"
+        "print(inner.id)\n"
+    )
+    env = _env(tracking) | {"JUPYTER_MLOPS_RUN_ID": owner.id}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tracking.root,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    record = mlops.get_run(owner.id)
+    assert record.status is RunStatus.RUNNING  # the child process does not end it
+    assert record.metrics == {"acc": 0.75}
+    assert record.params == {"from_owner": "1", "C": "0.5"}
+    assert mlops.get_run(out.stdout.strip()).parent_id == owner.id
+    owner.end()
+    assert mlops.get_run(owner.id).status is RunStatus.FINISHED
