@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ..errors import InvalidInput
-from ..records import Experiment, Run
+from ..errors import IntegrityError, InvalidInput, NotFound
+from ..records import Artifact, Experiment, Run
 from .session import HOST, Tracker, is_alive, tracker
 
 if TYPE_CHECKING:
@@ -159,3 +159,85 @@ def delete_runs(run_ids: Sequence[str]) -> int:
 
 def restore_runs(run_ids: Sequence[str]) -> int:
     return tracker().store.runs.set_deleted(list(run_ids), None)
+
+
+def metric_points(run_id: str, key: str, max_points: int = 1000) -> dict[str, Any]:
+    """A metric's history as plain lists, downsampled to about ``max_points`` points.
+
+    Long histories are cut into buckets that each keep their lowest and highest value (in step
+    order), so spikes survive the downsampling that a chart needs.
+
+    Returns
+    -------
+    dict
+        ``{"key", "total", "downsampled", "steps", "values", "timestamps"}``; NaN as None.
+    """
+    if not isinstance(max_points, int) or max_points < 2:
+        raise InvalidInput(f"max_points must be an integer of at least 2, not {max_points!r}.")
+    track = tracker()
+    full = track.store.runs.resolve_id(run_id)
+    track.writer.flush()
+    history = track.store.runs.metric_history(full, key)
+    total = len(history)
+    if total > max_points:
+        buckets = max_points // 2
+        size = total / buckets
+        kept = []
+        for b in range(buckets):
+            chunk = history[int(b * size):int((b + 1) * size)] or history[-1:]
+            finite = [m for m in chunk if m.value == m.value]
+            if not finite:
+                kept.append(chunk[0])
+                continue
+            low = min(finite, key=lambda m: m.value)
+            high = max(finite, key=lambda m: m.value)
+            kept.extend(sorted({id(low): low, id(high): high}.values(), key=lambda m: m.step))
+        history = kept
+    return {
+        "key": key,
+        "total": total,
+        "downsampled": total > len(history),
+        "steps": [m.step for m in history],
+        "values": [None if m.value != m.value else m.value for m in history],
+        "timestamps": [m.timestamp for m in history],
+    }
+
+
+def open_artifact(run_id: str, path: str) -> tuple[Artifact, BinaryIO]:
+    """The artifact file ``path`` of a run and a verifying binary stream of its bytes.
+
+    Only a path the run recorded resolves, so no user input ever becomes a filesystem path;
+    the stream raises ``IntegrityError`` at its end if the stored bytes are corrupt.
+    """
+    import os
+
+    track = tracker()
+    full = track.store.runs.resolve_id(run_id)
+    store = track.store.artifacts
+    for artifact in track.store.runs.artifacts(full):
+        if artifact.path != path:
+            continue
+        local = store.local_path(artifact.digest)
+        if local is not None:
+            # A blob replaced by a link out of the store must not be followed (the digest
+            # check would only fail after the bytes were sent).
+            root = os.path.realpath(store.root)
+            if not os.path.realpath(local).startswith(root + os.sep):
+                raise IntegrityError(
+                    f"Artifact {artifact.digest} points outside the artifact store; refusing "
+                    "to read it. Restore the blob from a backup."
+                )
+        return artifact, store.open(artifact.digest)
+    raise NotFound(f"Run {full} has no artifact file {path!r}.")
+
+
+def count_runs(
+    experiment: str | Sequence[str] | None = None,
+    filter: str | None = None,
+    deleted: bool = False,
+) -> int:
+    """How many runs match; with ``search_runs`` it pages a listing."""
+    track = tracker()
+    return track.store.count(
+        experiments=_experiment_ids(track, experiment), filter=filter, deleted=deleted
+    )
