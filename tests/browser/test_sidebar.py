@@ -1,0 +1,119 @@
+"""The sidebar in a real JupyterLab and a real browser: runs table, run detail, charts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import TOKEN, start_lab, stop_lab
+
+PREPARE = textwrap.dedent(
+    """
+    import math
+    import jupyter_mlops as mlops
+
+    for c in (0.1, 1.0, 10.0):
+        with mlops.start_run(experiment="churn", name=f"logreg-C{c}", tags={"owner": "ana"}):
+            mlops.log_param("C", c)
+            for step in range(30):
+                mlops.log_metric("loss", math.exp(-step / (5 * c)) + 0.05)
+            mlops.log_metric("auc", 0.7 + c / 50)
+            mlops.log_text("feature importances", "report/summary.txt")
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("lab")
+    (root / ".mlops").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_MLOPS_")}
+    subprocess.run([sys.executable, "-c", PREPARE], cwd=root, env=env, check=True)
+    base, proc = start_lab(root)
+    try:
+        yield base
+    finally:
+        stop_lab(proc)
+
+
+def open_sidebar(browser, lab: str):  # noqa: ANN001, ANN201
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{lab}/lab?token={TOKEN}")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
+    page.locator(
+        '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]'
+    ).click()
+    return page, page.locator("#jupyter-mlops-sidebar"), errors
+
+
+def test_runs_table_detail_and_chart(browser, lab, output_dir: Path):
+    from playwright.sync_api import expect
+
+    page, panel, errors = open_sidebar(browser, lab)
+    rows = panel.locator(".jp-mlops-run-row")
+    expect(rows).to_have_count(3, timeout=30_000)
+    expect(panel.locator(".jp-mlops-count")).to_have_text("1–3 of 3")
+    page.screenshot(path=str(output_dir / "sidebar-runs.png"))
+
+    # Filter in the query language, evaluated by the server.
+    panel.locator(".jp-mlops-filter-input").fill("params.C = '10.0'")
+    panel.locator(".jp-mlops-filter button").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("logreg-C10.0")
+
+    # A bad filter shows the server's one-line error, not a broken table.
+    panel.locator(".jp-mlops-filter-input").fill("metrics.auc >")
+    panel.locator(".jp-mlops-filter button").click()
+    expect(panel.locator(".jp-mlops-error")).to_contain_text("Expected")
+
+    panel.locator(".jp-mlops-filter-input").fill("")
+    panel.locator(".jp-mlops-filter button").click()
+    expect(rows).to_have_count(3)
+
+    # Open a run: params, artifacts and a plotly chart of its loss history.
+    rows.first.locator(".jp-mlops-link").click()
+    detail = panel.locator(".jp-mlops-detail")
+    expect(detail.locator("h3")).to_have_text("logreg-C10.0")
+    expect(detail.locator(".jp-mlops-kv").first).to_contain_text("C")
+    expect(detail.locator(".jp-mlops-artifacts")).to_contain_text("report/summary.txt")
+    chart = detail.locator(".jp-mlops-chart[data-rendered='true'] .main-svg").first
+    expect(chart).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(output_dir / "sidebar-run-detail.png"))
+
+    # Compare two runs on one chart per metric.
+    detail.locator("button", has_text="Runs").click()
+    rows.nth(0).locator("input[type=checkbox]").check()
+    rows.nth(1).locator("input[type=checkbox]").check()
+    panel.locator("button", has_text="Compare (2)").click()
+    expect(panel.locator(".jp-mlops-detail h3")).to_have_text("Comparing 2 runs")
+    expect(panel.locator(".jp-mlops-chart[data-rendered='true'] .main-svg").first).to_be_visible(
+        timeout=60_000)
+    page.screenshot(path=str(output_dir / "sidebar-compare.png"))
+    page.close()
+    assert not errors, errors
+
+
+def test_missing_server_extension_says_how_to_enable_it(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    root = tmp_path
+    (root / ".lab" / "config").mkdir(parents=True)
+    (root / ".lab" / "config" / "jupyter_server_config.json").write_text(
+        '{"ServerApp": {"jpserver_extensions": {"jupyter_mlops": false}}}'
+    )
+    base, proc = start_lab(root)
+    try:
+        page, panel, _ = open_sidebar(browser, base)
+        expect(panel.locator(".jp-mlops-missing")).to_contain_text(
+            "jupyter server extension enable jupyter_mlops", timeout=30_000)
+        page.close()
+    finally:
+        stop_lab(proc)
