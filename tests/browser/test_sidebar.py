@@ -42,7 +42,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stop_lab(proc)
 
 
-def open_sidebar(browser, lab: str):  # noqa: ANN001, ANN201
+def open_sidebar(browser, lab: str):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -60,7 +60,7 @@ def test_runs_table_detail_and_chart(browser, lab, output_dir: Path):
     page, panel, errors = open_sidebar(browser, lab)
     rows = panel.locator(".jp-mlops-run-row")
     expect(rows).to_have_count(3, timeout=30_000)
-    expect(panel.locator(".jp-mlops-count")).to_have_text("1–3 of 3")
+    expect(panel.locator(".jp-mlops-count")).to_have_text("1\u20133 of 3")
     page.screenshot(path=str(output_dir / "sidebar-runs.png"))
 
     # Filter in the query language, evaluated by the server.

@@ -28,7 +28,7 @@ PREPARE = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def live(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("fuzz")
     (root / ".mlops").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_MLOPS_")}
@@ -53,7 +53,7 @@ def test_no_input_makes_the_server_fail(live: str):
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck),
                   database=None)
-        def check(case) -> None:  # noqa: ANN001
+        def check(case) -> None:
             response = case.call(headers={"Authorization": f"token {TOKEN}"})
             assert response.status_code < 500, (case.path, case.path_parameters, case.query,
                                                 response.text[:300])
