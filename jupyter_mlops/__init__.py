@@ -87,15 +87,12 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext jupyter_mlops``: registers the magics (imported only now)."""
-    from .notebook import load_ipython_extension as load
-
-    load(ipython)
+    # Through importlib like every lazy export: the root package must not depend on a face.
+    importlib.import_module("jupyter_mlops.notebook").load_ipython_extension(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .notebook import unload_ipython_extension as unload
-
-    unload(ipython)
+    importlib.import_module("jupyter_mlops.notebook").unload_ipython_extension(ipython)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

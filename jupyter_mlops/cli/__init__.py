@@ -3,6 +3,10 @@
 A package rather than DESIGN.md's single ``cli.py``: each command group is one module, loaded
 only when invoked, so ``jupyter mlops --help`` stays fast and no file grows past one idea.
 Register a group by adding ``"name": "module:attribute"`` to ``COMMANDS``.
+
+Each command parses its options, calls one capability and renders the result (``render``);
+library errors become one ``Error:`` line and an exit code at this edge (``exits``).
+``jupyter mlops`` works because Jupyter runs any ``jupyter-<name>`` executable on the PATH.
 """
 
 from __future__ import annotations
@@ -12,13 +16,24 @@ from typing import Any
 
 import click
 
+from .exits import EPILOG, translate
+from .options import WorkspaceChoice
+
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" of a click command or group; one line per command group.
+    "artifacts": "jupyter_mlops.cli.artifacts:artifacts",
+    "drift": "jupyter_mlops.cli.drift:drift",
+    "experiments": "jupyter_mlops.cli.experiments:experiments",
+    "gc": "jupyter_mlops.cli.workspace:gc",
+    "info": "jupyter_mlops.cli.workspace:info",
+    "pipeline": "jupyter_mlops.cli.pipeline:pipeline",
+    "reproduce": "jupyter_mlops.cli.pipeline:reproduce",
+    "runs": "jupyter_mlops.cli.runs:runs",
 }
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported when used, not when the CLI starts."""
+    """A group whose subcommands are imported when used, and that translates library errors."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
@@ -30,11 +45,41 @@ class LazyGroup(click.Group):
             return command
         return super().get_command(ctx, name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            translated = translate(error)
+            if translated is None:
+                raise
+            raise translated from error
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EPILOG,
+)
+@click.option(
+    "--workspace", type=click.Path(exists=True, file_okay=False), metavar="PATH",
+    help="A folder inside the workspace to use (default: found from the current folder).",
+)
+@click.option(
+    "--uri", metavar="URL",
+    help="SQLAlchemy URL of the metadata store (overrides $JUPYTER_MLOPS_URI).",
+)
+@click.option(
+    "--artifacts", metavar="URL",
+    help="fsspec URL of the artifact store (overrides $JUPYTER_MLOPS_ARTIFACTS).",
+)
 @click.version_option(package_name="jupyter-mlops", prog_name="jupyter mlops")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None, uri: str | None,
+        artifacts: str | None) -> None:
     """Track runs, version data, register models, run notebook pipelines and watch drift."""
+    ctx.obj = WorkspaceChoice(workspace, uri, artifacts)
 
 
 def main() -> None:
