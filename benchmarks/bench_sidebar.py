@@ -48,22 +48,26 @@ def fill(root: Path, count: int) -> None:
     store.engine.dispose()
 
 
-def rest_latency(base: str, requests: int) -> list[float]:
-    urls = [
-        f"{base}/jupyter-mlops/api/runs?limit=50",
-        f"{base}/jupyter-mlops/api/runs?limit=50&offset=50000",
-        f"{base}/jupyter-mlops/api/runs?limit=50&order_by=metrics.auc%20DESC",
-        f"{base}/jupyter-mlops/api/runs?limit=50&filter=params.C%20%3D%20%271%27",
-    ]
+PAGES = {
+    "first page": "runs?limit=50",
+    "page at offset 50,000": "runs?limit=50&offset=50000",
+    "sorted by metrics.auc": "runs?limit=50&order_by=metrics.auc%20DESC",
+    "filtered params.C = '1'": "runs?limit=50&filter=params.C%20%3D%20%271%27",
+}
+
+
+def rest_latency(base: str, requests: int) -> dict[str, list[float]]:
+    """Latency of each kind of runs page, ``requests`` requests each."""
     headers = {"Authorization": f"token {TOKEN}"}
-    for url in urls:  # warm up the connection pool and caches
-        urllib.request.urlopen(urllib.request.Request(url, headers=headers)).read()
-    times = []
-    for i in range(requests):
-        request = urllib.request.Request(urls[i % len(urls)], headers=headers)
-        start = time.perf_counter()
-        urllib.request.urlopen(request).read()
-        times.append(time.perf_counter() - start)
+    times: dict[str, list[float]] = {}
+    for label, path in PAGES.items():
+        url = f"{base}/jupyter-mlops/api/{path}"
+        urllib.request.urlopen(urllib.request.Request(url, headers=headers)).read()  # warm up
+        times[label] = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers)).read()
+            times[label].append(time.perf_counter() - start)
     return times
 
 
@@ -94,7 +98,7 @@ def first_rows(base: str, tries: int = 5) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -106,12 +110,13 @@ def main() -> None:
             del os.environ[key]
         base, proc = start_lab(root)
         try:
-            latency = sorted(rest_latency(base, args.requests))
-            p50 = statistics.median(latency) * 1000
-            p99 = latency[int(len(latency) * 0.99) - 1] * 1000
-            verdict = "PASS" if p50 < 50 else "MISS"
-            print(f"REST runs page (50 rows of {args.runs:,}): p50 {p50:.1f} ms, "
-                  f"p99 {p99:.1f} ms  [target p50 < 50 ms: {verdict}]")
+            for label, latency in rest_latency(base, args.requests).items():
+                latency.sort()
+                p50 = statistics.median(latency) * 1000
+                p99 = latency[int(len(latency) * 0.99) - 1] * 1000
+                verdict = "PASS" if p50 < 50 else "MISS"
+                print(f"REST runs page, {label} (50 of {args.runs:,} runs): p50 {p50:.1f} ms, "
+                      f"p99 {p99:.1f} ms  [target p50 < 50 ms: {verdict}]")
             shown = first_rows(base)
             median = statistics.median(shown)
             verdict = "PASS" if median < 1 else "MISS"
