@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.browser.conftest import CHROME_ARGS, CHROMIUM, TOKEN, start_lab, stop_lab  # noqa: E402
+from tests.browser.conftest import CHROME_ARGS, CHROMIUM, TOKEN, start_lab, stop_lab
 
 
 def fill(root: Path, count: int) -> None:
