@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "RunStatus": "jupyter_mlops.records",
     "active_run": "jupyter_mlops.tracking.run",
     "delete_runs": "jupyter_mlops.tracking.queries",
+    "drift_report": "jupyter_mlops.monitor.drift",
     "end_run": "jupyter_mlops.tracking.run",
     "experiments": "jupyter_mlops.tracking.queries",
     "gc": "jupyter_mlops.tracking.maintenance",
@@ -34,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "log_table": "jupyter_mlops.tracking.files",
     "log_text": "jupyter_mlops.tracking.files",
     "metric_history": "jupyter_mlops.tracking.queries",
+    "performance_report": "jupyter_mlops.monitor.performance",
     "restore_runs": "jupyter_mlops.tracking.queries",
     "runs": "jupyter_mlops.tracking.queries",
     "search_runs": "jupyter_mlops.tracking.queries",
@@ -51,6 +53,7 @@ __all__ = [
     "__version__",
     "active_run",
     "delete_runs",
+    "drift_report",
     "end_run",
     "experiments",
     "gc",
@@ -66,6 +69,7 @@ __all__ = [
     "log_table",
     "log_text",
     "metric_history",
+    "performance_report",
     "restore_runs",
     "runs",
     "search_runs",
@@ -109,7 +113,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .errors import MlopsError
-    from .records import Run, RunStatus
+    from .monitor.drift import drift_report
+    from .monitor.performance import performance_report
+    from .records import (
+        Run,
+        RunStatus,
+    )
     from .tracking import (
         log_artifact,
         log_metric,
@@ -119,8 +128,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         set_tag,
         set_tags,
     )
-    from .tracking.files import log_dict, log_figure, log_table, log_text
-    from .tracking.maintenance import gc, info
+    from .tracking.files import (
+        log_dict,
+        log_figure,
+        log_table,
+        log_text,
+    )
+    from .tracking.maintenance import (
+        gc,
+        info,
+    )
     from .tracking.queries import (
         delete_runs,
         experiments,
@@ -130,5 +147,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         runs,
         search_runs,
     )
-    from .tracking.run import ActiveRun, active_run, end_run, start_run
+    from .tracking.run import (
+        ActiveRun,
+        active_run,
+        end_run,
+        start_run,
+    )
     from .tracking.session import set_workspace

@@ -129,3 +129,260 @@ class Run:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+# --- Drift ---
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """One column's drift verdict: the statistic used, its value, threshold and why.
+
+    ``value`` and ``threshold`` are NaN when the column could not be tested; ``note`` then says
+    why (all null, missing on one side, a type the statistics do not cover). ``details`` holds
+    null shares, out-of-range shares and the small histograms that the report's figures draw.
+    """
+
+    column: str
+    type: str
+    statistic: str | None
+    value: float
+    threshold: float
+    drifted: bool
+    role: str = "feature"
+    note: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tested(self) -> bool:
+        return self.statistic is not None
+
+
+@dataclass(frozen=True)
+class DriftReportRecord:
+    """A drift report as stored: what was compared, the per-column results and the verdict.
+
+    ``reference`` and ``current`` name the data ("customers@3", a file, "DataFrame");
+    ``share`` is the share of drifted feature columns among those tested, and ``drifted`` is
+    ``share >= drift_share``. ``details`` holds the target, prediction and outlier summaries.
+    """
+
+    id: str
+    created_at: float
+    reference: str
+    current: str
+    drifted: bool
+    share: float
+    drift_share: float
+    method: str
+    reference_rows: int
+    current_rows: int
+    results: tuple[DriftResult, ...] = ()
+    name: str | None = None
+    model: str | None = None
+    run_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        return [r.column for r in self.results if r.drifted and r.role == "feature"]
+
+
+# --- Models ---
+
+
+class VersionStatus(str, enum.Enum):
+    """Lifecycle of a model version: READY to serve, or ARCHIVED (kept, never served anew)."""
+
+    READY = "READY"
+    ARCHIVED = "ARCHIVED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A registered model name with its description, tags, aliases and newest version."""
+
+    name: str
+    description: str | None
+    tags: dict[str, str]
+    created_at: float
+    updated_at: float
+    created_by: str
+    latest_version: int | None = None
+    version_count: int = 0
+    aliases: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One registered version: where it came from and what it was worth when registered.
+
+    ``model_digest`` names the stored model file and ``meta_digest`` its description (flavor,
+    signature, input example); both are verified on every load. ``datasets`` are the data
+    versions ("customers@3") the source run read; ``metrics`` and ``params`` are frozen copies
+    of the source run's at registration.
+    """
+
+    name: str
+    version: int
+    status: VersionStatus
+    flavor: str
+    model_digest: str
+    meta_digest: str
+    artifact_path: str
+    run_id: str | None
+    created_at: float
+    created_by: str
+    signature: dict[str, Any] | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    datasets: tuple[str, ...] = ()
+    environment_digest: str | None = None
+    description: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of a model's append-only audit log.
+
+    ``action`` is ``register``, ``status``, ``alias`` or ``promotion-refused``; ``from_value``
+    and ``to_value`` are versions (alias moves) or statuses, None where there was none;
+    ``version`` is the version acted on.
+    """
+
+    id: int
+    name: str
+    action: str
+    version: int | None
+    alias: str | None
+    from_value: str | None
+    to_value: str | None
+    user: str
+    timestamp: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    """An alias set, moved or removed: which version it left and which it now names."""
+
+    name: str
+    alias: str
+    from_version: int | None
+    to_version: int | None
+    user: str
+    timestamp: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricCheck:
+    """One requirement of a promotion: candidate ``op`` holder on ``metric``."""
+
+    metric: str
+    op: str
+    candidate: float | None
+    current: float | None
+    passed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """The outcome of a promotion: whether the alias moved, and why (not)."""
+
+    name: str
+    alias: str
+    version: int
+    previous: int | None
+    promoted: bool
+    checks: tuple[MetricCheck, ...] = ()
+    reasons: tuple[str, ...] = ()
+    move: AliasMove | None = None
+
+    def __bool__(self) -> bool:
+        return self.promoted
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    """One served request: the inputs the model saw and what it answered."""
+
+    id: int
+    name: str
+    version: int
+    timestamp: float
+    rows: int
+    inputs: dict[str, Any]
+    predictions: list[Any]
+    request_id: str | None = None
+
+
+# --- Datasets ---
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    """One immutable version of a named dataset: a DataFrame, a file or a folder.
+
+    ``digest`` identifies the content (the same content is the same version): for a DataFrame
+    it is computed from its data and logical schema, for a file it is the file's BLAKE3
+    digest, for a folder the digest of its manifest (each file's path, size and digest).
+    ``storage_digest`` names the stored copy (the Parquet blob or the file's blob; None for a
+    folder, whose files are listed by ``DatasetFile``). ``columns`` maps each column to its
+    dtype; ``profile_digest`` names the JSON column profile, ``schema`` is the pandera schema
+    (YAML) the version was validated against, if any.
+    """
+
+    name: str
+    version: int
+    kind: str
+    digest: str
+    bytes: int
+    created_at: float
+    created_by: str
+    storage_digest: str | None = None
+    rows: int | None = None
+    files: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    format: str | None = None
+    source: str | None = None
+    description: str | None = None
+    run_id: str | None = None
+    profile_digest: str | None = None
+    schema: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class DatasetFile:
+    """One file of a folder version: its path inside the folder, size and blob digest."""
+
+    path: str
+    digest: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset name with its description, schema contract and newest version."""
+
+    name: str
+    description: str | None
+    created_at: float
+    updated_at: float
+    latest_version: int | None = None
+    version_count: int = 0
+    schema: str | None = None

@@ -167,3 +167,214 @@ BLOB_REFERENCES: list[tuple[Table, str]] = [
     (artifacts, "digest"),
     (runs, "git_diff_digest"),
 ]
+
+
+# --- Drift ---
+# Saved drift reports and their per-column results. ``model`` and the dataset labels are plain
+# references ("churn@champion", "customers@3") so a report outlives what it names.
+drift_reports = Table(
+    "drift_reports",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(255)),
+    Column("created_at", Double, nullable=False),
+    Column("reference", String(1024), nullable=False),
+    Column("current", String(1024), nullable=False),
+    Column("model", String(512)),
+    Column("run_id", ID, ForeignKey("runs.id", ondelete="SET NULL")),
+    Column("drifted", Boolean, nullable=False),
+    Column("share", Double, nullable=False),
+    Column("drift_share", Double, nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("reference_rows", BigInteger, nullable=False),
+    Column("current_rows", BigInteger, nullable=False),
+    Column("details", Text, nullable=False),
+    Index(None, "created_at"),
+    Index(None, "name", "created_at"),
+)
+
+drift_results = Table(
+    "drift_results",
+    metadata,
+    Column("report_id", ID, ForeignKey("drift_reports.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("column_name", String(1024), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("statistic", String(64)),
+    # NULL means NaN (an untested column), as for metric values.
+    Column("value", Double),
+    Column("threshold", Double),
+    Column("drifted", Boolean, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("details", Text, nullable=False),
+)
+
+
+# --- Models ---
+# Registered models, their versions and aliases, the append-only audit log of every alias move
+# and status change, and the log of what served models saw. The audit log and the prediction
+# log name models by plain text, without foreign keys, so no cascade can ever rewrite them.
+from sqlalchemy import DDL, ForeignKeyConstraint, event  # noqa: E402
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("description", Text),
+    Column("tags", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("created_by", String(255), nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("name", String(255), ForeignKey("registered_models.name"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("flavor", String(64), nullable=False),
+    Column("model_digest", DIGEST, nullable=False),
+    Column("meta_digest", DIGEST, nullable=False),
+    Column("artifact_path", String(1024), nullable=False),
+    # The version keeps its own copies of metrics, params and datasets, so it outlives a
+    # purged source run.
+    Column("run_id", ID, ForeignKey("runs.id", ondelete="SET NULL")),
+    Column("signature", Text),
+    Column("metrics", Text, nullable=False),
+    Column("params", Text, nullable=False),
+    Column("datasets", Text, nullable=False),
+    Column("environment_digest", DIGEST),
+    Column("description", Text),
+    Column("tags", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Index(None, "run_id"),
+)
+
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("alias", String(255), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("updated_by", String(255), nullable=False),
+    ForeignKeyConstraint(["name", "version"], ["model_versions.name", "model_versions.version"]),
+)
+
+model_audit = Table(
+    "model_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("action", String(32), nullable=False),
+    # The version acted on: registered, re-statused, given or (when removed) left by an alias.
+    Column("version", Integer),
+    Column("alias", String(255)),
+    Column("from_value", String(64)),
+    Column("to_value", String(64)),
+    Column("user_name", String(255), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("reason", Text),
+    Index(None, "name", "id"),
+)
+
+# The audit log is append-only in the database itself, not only in our code: any UPDATE or
+# DELETE, from any client, is refused.
+for _operation in ("UPDATE", "DELETE"):
+    event.listen(model_audit, "after_create", DDL(
+        f"CREATE TRIGGER model_audit_no_{_operation.lower()} BEFORE {_operation} ON model_audit "
+        "BEGIN SELECT RAISE(ABORT, 'model_audit is append-only'); END"
+    ).execute_if(dialect="sqlite"))
+event.listen(model_audit, "after_create", DDL(
+    "CREATE OR REPLACE FUNCTION model_audit_append_only() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION 'model_audit is append-only'; END; $$ LANGUAGE plpgsql"
+).execute_if(dialect="postgresql"))
+event.listen(model_audit, "after_create", DDL(
+    "CREATE TRIGGER model_audit_append_only BEFORE UPDATE OR DELETE ON model_audit "
+    "FOR EACH ROW EXECUTE FUNCTION model_audit_append_only()"
+).execute_if(dialect="postgresql"))
+
+prediction_log = Table(
+    "prediction_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("request_id", String(32)),
+    Column("created_at", Double, nullable=False),
+    Column("rows", Integer, nullable=False),
+    # JSON: {"columns": [...], "data": [[...], ...]} and the list of predictions.
+    Column("inputs", Text, nullable=False),
+    Column("predictions", Text, nullable=False),
+    Index(None, "name", "created_at"),
+)
+
+BLOB_REFERENCES.append((model_versions, "model_digest"))
+BLOB_REFERENCES.append((model_versions, "meta_digest"))
+
+
+# --- Datasets ---
+# Named datasets and their immutable versions. A version's identity is its content digest:
+# (name, digest) is unique, so versioning the same content twice finds the first version.
+# A folder version lists its files (path, size, blob digest); unchanged files of a new version
+# name the blobs the previous version stored, so one changed file stores one new blob.
+from sqlalchemy import ForeignKeyConstraint as _FK  # noqa: E402
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("description", Text),
+    # The pandera schema (YAML) that ``validate=True`` checks new versions against.
+    Column("schema", Text),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("name", String(255), ForeignKey("datasets.name"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("digest", DIGEST, nullable=False),
+    Column("storage_digest", DIGEST),
+    Column("profile_digest", DIGEST),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("row_count", BigInteger),
+    Column("file_count", Integer),
+    Column("columns", Text, nullable=False),
+    Column("format", String(32)),
+    Column("source", Text),
+    Column("description", Text),
+    Column("schema", Text),
+    # The producing run, as plain text like lineage refs: the run's row may be written only
+    # after the version (runs are created lazily), and a version outlives a purged run.
+    Column("run_id", ID),
+    Column("created_at", Double, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    UniqueConstraint("name", "digest"),
+    Index(None, "digest"),
+    Index(None, "run_id"),
+)
+
+dataset_files = Table(
+    "dataset_files",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("path", String(1024), primary_key=True),
+    Column("digest", DIGEST, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    _FK(["name", "version"], ["dataset_versions.name", "dataset_versions.version"],
+        ondelete="CASCADE"),
+    Index(None, "digest"),
+)
+
+BLOB_REFERENCES.append((dataset_versions, "storage_digest"))
+BLOB_REFERENCES.append((dataset_versions, "profile_digest"))
+BLOB_REFERENCES.append((dataset_files, "digest"))

@@ -27,7 +27,7 @@ _CREDENTIALS = re.compile(r"(?<=://)[^@/]+@")
 
 _environment: Environment | None = None
 _env_lock = threading.Lock()
-_GitValues = tuple[str, str | None, str]
+_GitValues = tuple[str, str | None, str, str | None]
 _git_cache: dict[Path, tuple[tuple[float, float, str], float, _GitValues | None]] = {}
 _git_lock = threading.Lock()
 _source_providers: list[Callable[[], Source | None]] = []
@@ -114,15 +114,13 @@ def git_state(
             _git_cache[root] = (key, now, values)
     if values is None:
         return None
-    commit, branch, diff = values
-    remote = _git(root, "config", "--get", "remote.origin.url")
-    remote = _CREDENTIALS.sub("", remote.strip()) if remote else None
+    commit, branch, diff, remote = values
     digest = store_diff(diff.encode()) if diff and store_diff is not None else None
     return GitState(commit=commit, branch=branch, dirty=bool(diff), diff_digest=digest,
                     remote=remote or None)
 
 
-def _read_git(root: Path) -> tuple[str, str | None, str] | None:
+def _read_git(root: Path) -> _GitValues | None:
     heads = _git(root, "rev-parse", "HEAD", "--abbrev-ref", "HEAD")
     if heads is None:
         return None
@@ -131,7 +129,9 @@ def _read_git(root: Path) -> tuple[str, str | None, str] | None:
         return None
     branch = None if lines[1] == "HEAD" else lines[1]
     diff = _git(root, "diff", "HEAD", "--no-color", "--no-ext-diff") or ""
-    return lines[0], branch, diff
+    remote = _git(root, "config", "--get", "remote.origin.url")
+    remote = _CREDENTIALS.sub("", remote.strip()) if remote else None
+    return lines[0], branch, diff, remote
 
 
 def register_source_provider(provider: Callable[[], Source | None]) -> None:

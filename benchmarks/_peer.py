@@ -1,0 +1,258 @@
+"""Shared helpers of the side-by-side benchmarks: peer environments, workers, clocks, reports.
+
+A peer tool (MLflow, DVC, Evidently ...) often pins library versions that our own environment
+must not take, so each peer gets its own virtual environment under ``.bench/<name>`` in the
+repository (ignored by git), created on first use. A benchmark then runs the peer's half in a
+subprocess of that interpreter and ours in a subprocess of the current one; both halves print
+one JSON line of timings, which the benchmark turns into ratios. The machines we run on are
+noisy, so only ratios measured in the same invocation mean anything.
+
+This module imports only the standard library: peer interpreters import it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_DIR = REPO / ".bench"
+
+# Peers must not phone home (the benchmark machines have no internet, and a timed-out
+# request would be measured as the peer's own slowness).
+QUIET_ENV: dict[str, str] = {
+    "DO_NOT_TRACK": "1",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DVC_NO_ANALYTICS": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+
+clock = time.perf_counter
+
+
+class BenchError(RuntimeError):
+    """A peer environment could not be made or a worker failed; the message says which."""
+
+
+# -- peer environments ----------------------------------------------------------------------
+
+
+def venv_python(name: str) -> Path:
+    """The interpreter of the peer environment ``.bench/<name>`` (which may not exist yet)."""
+    scripts = "Scripts" if os.name == "nt" else "bin"
+    exe = "python.exe" if os.name == "nt" else "python"
+    return BENCH_DIR / name / scripts / exe
+
+
+def _imports(python: Path, module: str) -> bool:
+    if not python.exists():
+        return False
+    probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True,
+                           env=quiet_env(), check=False)
+    return probe.returncode == 0
+
+
+def peer_python(name: str, requirements: Sequence[str], module: str) -> Path:
+    """The interpreter of peer environment ``name``, created and filled when missing.
+
+    Parameters
+    ----------
+    name:
+        Folder under ``.bench/``, e.g. ``"mlflow"``.
+    requirements:
+        pip requirement specifiers to install into a new environment.
+    module:
+        A module the environment must import; when it does not, the environment is
+        (re)filled with ``requirements``.
+
+    Returns
+    -------
+    pathlib.Path
+        The environment's ``python``.
+    """
+    python = venv_python(name)
+    if _imports(python, module):
+        return python
+    home = BENCH_DIR / name
+    if not python.exists():
+        print(f"[bench] creating {home.relative_to(REPO)} ...", file=sys.stderr, flush=True)
+        # sys.executable may itself be a venv's python; venv builds from the base interpreter.
+        _check([sys.executable, "-m", "venv", str(home)], f"create the venv {home}")
+    print(f"[bench] pip install {' '.join(requirements)} into {home.relative_to(REPO)} ...",
+          file=sys.stderr, flush=True)
+    _check([str(python), "-m", "pip", "install", "-q", *requirements],
+           f"install {', '.join(requirements)} into {home}")
+    if not _imports(python, module):
+        raise BenchError(f"{home} still cannot import {module}; delete the folder and rerun.")
+    return python
+
+
+def _check(argv: Sequence[str], what: str) -> None:
+    done = subprocess.run(list(argv), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-15:]
+        raise BenchError(f"Could not {what}:\n" + "\n".join(tail))
+
+
+def package_version(python: Path | str, distribution: str) -> str:
+    """The installed version of ``distribution`` in the environment of ``python``."""
+    code = f"import importlib.metadata as m; print(m.version({distribution!r}))"
+    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True,
+                          check=False)
+    return done.stdout.strip() if done.returncode == 0 else "?"
+
+
+# -- workers ----------------------------------------------------------------------------------
+
+
+def quiet_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment with peers' telemetry off, plus ``extra``."""
+    env = dict(os.environ)
+    env.update(QUIET_ENV)
+    env.update(extra or {})
+    return env
+
+
+@contextmanager
+def scratch(prefix: str = "bench-") -> Iterator[Path]:
+    """A fresh temporary folder, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def run_worker(
+    python: Path | str,
+    argv: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
+    timeout: float = 1800,
+) -> dict[str, Any]:
+    """Run ``python argv...`` and return the JSON object printed on its last stdout line."""
+    command = [str(python), *argv]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=quiet_env(env),
+                              cwd=cwd, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"Worker timed out after {timeout:.0f} s: {' '.join(command)}") from exc
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = "\n".join(done.stderr.strip().splitlines()[-20:])
+        raise BenchError(f"Worker failed ({done.returncode}): {' '.join(command)}\n{tail}")
+    return json.loads(lines[-1])
+
+
+def emit(result: Mapping[str, Any]) -> None:
+    """Print a worker's result as the one JSON line ``run_worker`` reads."""
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+# -- clocks -----------------------------------------------------------------------------------
+
+
+def time_calls(func: Callable[[], Any], repeat: int) -> list[float]:
+    """Seconds taken by each of ``repeat`` calls of ``func``."""
+    times = []
+    for _ in range(repeat):
+        start = clock()
+        func()
+        times.append(clock() - start)
+    return times
+
+
+def time_commands(
+    commands: Sequence[Sequence[str]],
+    repeat: int,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
+) -> list[list[float]]:
+    """Wall seconds of each command, run ``repeat`` times in turn (interleaved against drift).
+
+    Returns
+    -------
+    list of list of float
+        One list of ``repeat`` timings per command, in the order given.
+    """
+    times: list[list[float]] = [[] for _ in commands]
+    full_env = quiet_env(env)
+    for _ in range(repeat):
+        for index, argv in enumerate(commands):
+            start = clock()
+            subprocess.run(list(argv), env=full_env, cwd=cwd, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[index].append(clock() - start)
+    return times
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+# -- reports ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case of a report: our time, the peer's (seconds), and the speed-up the issue asks."""
+
+    case: str
+    ours: float
+    peer: float
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.peer / self.ours if self.ours > 0 else float("inf")
+
+    @property
+    def verdict(self) -> str:
+        if self.target is None:
+            return "-"
+        return "PASS" if self.ratio >= self.target else "MISS"
+
+
+def _figure(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def report(rows: Sequence[Row], peer: str) -> str:
+    """A Markdown table of ``rows`` (readable as text too): figures, ratio, target, verdict."""
+    lines = [
+        f"| case | jupyter-mlops | {peer} | speed-up | target | verdict |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for row in rows:
+        target = f">= {row.target:g}x" if row.target is not None else "-"
+        case = f"{row.case} ({row.note})" if row.note else row.case
+        lines.append(
+            f"| {case} | {_figure(row.ours)} | {_figure(row.peer)} | "
+            f"{row.ratio:,.1f}x | {target} | {row.verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line naming when and where a benchmark ran."""
+    return (f"{dt.date.today().isoformat()}, {platform.system()} {platform.machine()}, "
+            f"{os.cpu_count()} CPUs, Python {platform.python_version()}")

@@ -1,0 +1,165 @@
+"""What a drift report compares: DataFrames, files, dataset versions, loaders or profiles.
+
+``resolve`` turns any accepted form into a ``Source`` (a label for the report plus either a
+DataFrame or, for a reference only, a profile):
+
+- a pandas DataFrame;
+- a path to a ``.csv``, ``.parquet``/``.pq``, ``.feather`` or ``.json`` file;
+- a dataset version ``"customers@3"`` (loaded by ``jupyter_mlops.data.load_data`` when that
+  capability is installed);
+- a callable taking no arguments (or ``since=`` when a window is asked for) that returns any
+  of the above: the hook through which a served model's logged inputs will arrive;
+- a profile (see ``monitor.profile``), as a reference only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInput, MissingDependency, NotFound
+from .profile import as_profile
+
+_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet",
+            ".feather": "read_feather", ".json": "read_json"}
+
+
+@dataclass
+class Source:
+    """One side of a comparison: its label and its data (a frame, or a reference's profile)."""
+
+    label: str
+    frame: Any = None
+    profile: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # Listed once: wide frames are asked about their columns once per column.
+        if self.frame is not None:
+            self.columns = [str(c) for c in self.frame.columns.tolist()]
+        else:
+            self.columns = list(self.profile["columns"]) if self.profile else []
+        self.has = frozenset(self.columns)
+
+    @property
+    def rows(self) -> int:
+        if self.frame is not None:
+            return len(self.frame)
+        return int(self.profile["rows"]) if self.profile else 0
+
+
+def resolve(data: Any, role: str, since: float | str | None = None) -> Source:
+    """The ``Source`` for ``data`` as the ``role`` ("reference" or "current") side.
+
+    Parameters
+    ----------
+    data:
+        Any form listed in the module docstring.
+    role:
+        "reference" (may be a profile) or "current" (must be data).
+    since:
+        A time window for loaders and served-model inputs (e.g. "7d"); passed to a callable.
+
+    Returns
+    -------
+    Source
+        Its label and frame or profile.
+    """
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return Source(_frame_label(data), frame=_string_columns(data))
+    if isinstance(data, pd.Series):
+        return Source(str(data.name or "Series"), frame=data.to_frame(name=str(data.name or 0)))
+    if isinstance(data, (str, os.PathLike)):
+        return _named(os.fspath(data), role, since)
+    profile = as_profile(data)
+    if profile is not None:
+        if role != "reference":
+            raise InvalidInput(
+                "A profile can stand in for the reference only: pass the current data itself."
+            )
+        return Source("profile", profile=profile)
+    if callable(data):
+        loaded = _call(data, since)
+        source = resolve(loaded, role)
+        name = getattr(data, "__name__", type(data).__name__)
+        source.label = f"{name}()" if source.label in ("DataFrame", "profile") else source.label
+        return source
+    raise InvalidInput(
+        f"Cannot compare a {type(data).__name__} as the {role}: pass a DataFrame, a CSV or "
+        "Parquet file, a dataset version like 'customers@3', a loader function or a profile."
+    )
+
+
+def _frame_label(frame: Any) -> str:
+    return str(frame.attrs.get("mlops_ref", "DataFrame"))
+
+
+def _string_columns(frame: Any) -> Any:
+    if all(isinstance(c, str) for c in frame.columns):
+        return frame
+    renamed = frame.copy(deep=False)
+    renamed.columns = [str(c) for c in frame.columns]
+    return renamed
+
+
+def _call(loader: Callable[..., Any], since: float | str | None) -> Any:
+    try:
+        return loader() if since is None else loader(since=since)
+    except TypeError as exc:
+        if since is not None and "since" in str(exc):
+            raise InvalidInput(
+                "The loader passed takes no 'since' argument: drop since= or accept it."
+            ) from None
+        raise
+
+
+def _named(text: str, role: str, since: float | str | None) -> Source:
+    import pandas as pd
+
+    path = Path(text).expanduser()
+    suffix = path.suffix.lower()
+    if path.is_file():
+        reader = _READERS.get(suffix)
+        if reader is None:
+            raise InvalidInput(
+                f"Cannot read {text!r}: use a {', '.join(sorted(_READERS))} file."
+            )
+        return Source(text, frame=_string_columns(getattr(pd, reader)(path)))
+    if suffix in _READERS:
+        raise NotFound(f"No file {text!r}.")
+    if "@" in text:
+        # A DataFrame version loads as a frame; a file version as the path of its copy.
+        source = resolve(_load_version(text, since), role)
+        source.label = text
+        return source
+    raise InvalidInput(
+        f"{text!r} is neither a file nor a dataset version like 'customers@3' ({role})."
+    )
+
+
+def _load_version(ref: str, since: float | str | None) -> Any:
+    if since is not None:
+        raise InvalidInput(
+            f"since= selects a served model's logged inputs, which this release does not log "
+            f"yet; pass {ref!r} without since=, or a loader function."
+        )
+    try:
+        data = importlib.import_module("jupyter_mlops.data")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("jupyter_mlops.data",):
+            raise
+        raise MissingDependency(
+            f"Loading {ref!r} needs dataset versions (jupyter_mlops.data), which this install "
+            "lacks: pass a DataFrame or a CSV/Parquet file instead."
+        ) from None
+    load = getattr(data, "load_data", None)
+    if load is None:
+        raise MissingDependency(
+            f"Loading {ref!r} needs jupyter_mlops.data.load_data, which this install lacks."
+        )
+    return load(ref)

@@ -1,0 +1,96 @@
+"""The run card's HTML and text, the runs table widget with its static fallback, compare."""
+
+from __future__ import annotations
+
+import pytest
+
+import jupyter_mlops as mlops
+from jupyter_mlops.notebook.card import RunCard
+from jupyter_mlops.notebook.widgets import StaticRuns, compare_view, runs_table_html, runs_view
+
+
+def _runs():
+    with mlops.start_run(name="a<b", experiment="exp") as first:
+        first.log_params({"C": 0.5, "kernel": "rbf"})
+        for step, loss in enumerate([0.9, 0.5, 0.3]):
+            first.log_metric("loss", loss, step=step)
+        first.log_bytes(b"x" * 2048, "model/weights.bin")
+    with mlops.start_run(name="second", experiment="exp") as second:
+        second.log_params({"C": 2.0, "kernel": "rbf"})
+        second.log_metric("loss", 0.4)
+    return mlops.get_run(first.id), mlops.get_run(second.id)
+
+
+def test_run_card_html_and_text(tracking):
+    run, _ = _runs()
+    card = RunCard(run)
+    text = repr(card)
+    assert run.id in text and "FINISHED" in text and "exp" in text
+    assert "C" in text and "0.5" in text and "loss" in text and "0.3" in text
+    assert "model/weights.bin" in text and "2.0 KiB" in text
+    page = card._repr_html_()
+    assert "a&lt;b" in page and "<b>a<b</b>" not in page  # names are escaped
+    assert run.id in page and "Params (2)" in page and "Metrics (1)" in page
+    assert "#1a7f37" in page  # FINISHED is green
+    bundle = card._repr_mimebundle_()
+    assert bundle["text/plain"] == text and bundle["text/html"] == page
+
+
+def test_failed_run_card_shows_the_error_line(tracking):
+    with pytest.raises(KeyError), mlops.start_run(name="oops") as run:
+        raise KeyError("missing column")
+    card = RunCard(mlops.get_run(run.id))
+    assert "KeyError: 'missing column'" in repr(card)
+    assert "FAILED" in card._repr_html_() and "#cf222e" in card._repr_html_()
+
+
+def test_runs_widget_filters_sorts_selects_and_compares(tracking):
+    pytest.importorskip("ipywidgets")
+    first, second = _runs()
+    widget = runs_view(["exp"])
+    filter_box, sort, descending, select, _table, message, _output = widget._parts
+    assert [value for _, value in select.options] == [second.id, first.id]
+    sort.value = "metrics.loss"
+    descending.value = False
+    assert [value for _, value in select.options] == [first.id, second.id]
+    filter_box.value = "params.C = '2.0'"
+    assert [value for _, value in select.options] == [second.id]
+    filter_box.value = "params.C = = 1"
+    assert "QuerySyntaxError" in message.value or "^" in message.value
+    bundle = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "<table" in bundle["text/html"]  # what a front end without widgets shows
+    filter_box.value = ""
+    select.value = (first.id, second.id)
+    widget.compare()
+    assert [r.id for r in widget.comparison.runs] == [first.id, second.id]
+
+
+def test_static_fallback_and_compare_figures(tracking):
+    first, second = _runs()
+    static = StaticRuns(mlops.search_runs())
+    assert first.id in static._repr_html_() and second.id in repr(static)
+    assert "metrics.loss" in runs_table_html([first, second])
+    comparison = compare_view([first.id, second.id[:12]])
+    assert comparison.metric == "loss"
+    traces = {trace.name: list(trace.y) for trace in comparison.history_figure.data}
+    assert traces[f"a<b ({first.id[-6:]})"] == [0.9, 0.5, 0.3]
+    parcoords = comparison.parallel_figure.data[0]
+    labels = [d.label for d in parcoords.dimensions]
+    assert labels == ["C", "kernel", "loss"]
+    assert list(parcoords.dimensions[0].values) == [0.5, 2.0]
+    assert list(comparison.diff.index) == ["C"]  # kernel is the same in both
+
+
+def test_compare_magic_and_runs_magic(shell, cell):
+    first, second = _runs()
+    result = cell(shell, f"%mlops_compare {first.id} {second.id} -m loss")
+    assert result.success and result.result.metric == "loss"
+    result = cell(shell, "%mlops_runs -e exp -f metrics.loss < 0.35")
+    assert result.success
+    ids = [value for _, value in result.result._parts[3].options]
+    assert ids == [first.id]
+    bad = cell(shell, "%mlops_compare nosuchrun")
+    from IPython.core.error import UsageError
+
+    assert isinstance(bad.error_in_exec, UsageError)
