@@ -18,6 +18,8 @@ _EXPORTS: dict[str, str] = {
     "Run": "jupyter_mlops.records",
     "RunStatus": "jupyter_mlops.records",
     "active_run": "jupyter_mlops.tracking.run",
+    "audit_log": "jupyter_mlops.models.tables",
+    "delete_alias": "jupyter_mlops.models.registry",
     "delete_runs": "jupyter_mlops.tracking.queries",
     "drift_report": "jupyter_mlops.monitor.drift",
     "end_run": "jupyter_mlops.tracking.run",
@@ -25,22 +27,31 @@ _EXPORTS: dict[str, str] = {
     "gc": "jupyter_mlops.tracking.maintenance",
     "get_run": "jupyter_mlops.tracking.queries",
     "info": "jupyter_mlops.tracking.maintenance",
+    "load_model": "jupyter_mlops.models.registry",
     "log_artifact": "jupyter_mlops.tracking",
     "log_dict": "jupyter_mlops.tracking.files",
     "log_figure": "jupyter_mlops.tracking.files",
     "log_metric": "jupyter_mlops.tracking",
     "log_metrics": "jupyter_mlops.tracking",
+    "log_model": "jupyter_mlops.models.logging",
     "log_param": "jupyter_mlops.tracking",
     "log_params": "jupyter_mlops.tracking",
     "log_table": "jupyter_mlops.tracking.files",
     "log_text": "jupyter_mlops.tracking.files",
     "metric_history": "jupyter_mlops.tracking.queries",
+    "model_card": "jupyter_mlops.models.card",
+    "model_versions": "jupyter_mlops.models.tables",
     "performance_report": "jupyter_mlops.monitor.performance",
+    "predictions": "jupyter_mlops.models.tables",
+    "promote": "jupyter_mlops.models.registry",
+    "register_model": "jupyter_mlops.models.registry",
     "restore_runs": "jupyter_mlops.tracking.queries",
     "runs": "jupyter_mlops.tracking.queries",
     "search_runs": "jupyter_mlops.tracking.queries",
+    "set_alias": "jupyter_mlops.models.registry",
     "set_tag": "jupyter_mlops.tracking",
     "set_tags": "jupyter_mlops.tracking",
+    "set_version_status": "jupyter_mlops.models.registry",
     "set_workspace": "jupyter_mlops.tracking.session",
     "start_run": "jupyter_mlops.tracking.run",
 }
@@ -52,6 +63,8 @@ __all__ = [
     "RunStatus",
     "__version__",
     "active_run",
+    "audit_log",
+    "delete_alias",
     "delete_runs",
     "drift_report",
     "end_run",
@@ -59,28 +72,42 @@ __all__ = [
     "gc",
     "get_run",
     "info",
+    "load_model",
     "log_artifact",
     "log_dict",
     "log_figure",
     "log_metric",
     "log_metrics",
+    "log_model",
     "log_param",
     "log_params",
     "log_table",
     "log_text",
     "metric_history",
+    "model_card",
+    "model_versions",
+    "models",
     "performance_report",
+    "predictions",
+    "promote",
+    "register_model",
     "restore_runs",
     "runs",
     "search_runs",
+    "set_alias",
     "set_tag",
     "set_tags",
+    "set_version_status",
     "set_workspace",
     "start_run",
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "models":
+        # The package itself is callable (mlops.models() is the registry as a DataFrame), so
+        # `from jupyter_mlops import models` still gives the package.
+        return importlib.import_module("jupyter_mlops.models")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
@@ -113,6 +140,21 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .errors import MlopsError
+    from .models.card import model_card
+    from .models.logging import log_model
+    from .models.registry import (
+        delete_alias,
+        load_model,
+        promote,
+        register_model,
+        set_alias,
+        set_version_status,
+    )
+    from .models.tables import (
+        audit_log,
+        model_versions,
+        predictions,
+    )
     from .monitor.drift import drift_report
     from .monitor.performance import performance_report
     from .records import (

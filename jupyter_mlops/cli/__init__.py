@@ -22,13 +22,16 @@ from .options import WorkspaceChoice
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" of a click command or group; one line per command group.
     "artifacts": "jupyter_mlops.cli.artifacts:artifacts",
+    "data": "jupyter_mlops.cli.data:data",
     "drift": "jupyter_mlops.cli.drift:drift",
     "experiments": "jupyter_mlops.cli.experiments:experiments",
     "gc": "jupyter_mlops.cli.workspace:gc",
     "info": "jupyter_mlops.cli.workspace:info",
+    "models": "jupyter_mlops.cli.models:models",
     "pipeline": "jupyter_mlops.cli.pipeline:pipeline",
     "reproduce": "jupyter_mlops.cli.pipeline:reproduce",
     "runs": "jupyter_mlops.cli.runs:runs",
+    "serve": "jupyter_mlops.cli.models:serve",
 }
 
 

@@ -51,9 +51,17 @@ def hash_file(path: str | os.PathLike[str]) -> str:
     return hasher.hexdigest()
 
 
+def _is_digest(digest: object) -> bool:
+    return (
+        isinstance(digest, str)
+        and len(digest) == 64
+        and all(c in "0123456789abcdef" for c in digest)
+    )
+
+
 def check_digest(digest: str) -> str:
     """Return ``digest`` if it is a full lowercase BLAKE3 hex digest, else raise."""
-    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+    if not _is_digest(digest):
         raise InvalidInput(f"Invalid artifact digest {digest!r}: expected 64 lowercase hex digits.")
     return digest
 
@@ -74,6 +82,7 @@ class _VerifyingReader(io.RawIOBase):
         self._handle = handle
         self._digest = digest
         self._hasher = _hasher()
+        self._error: IntegrityError | None = None
         self._checked = False
 
     def readable(self) -> bool:
@@ -89,15 +98,20 @@ class _VerifyingReader(io.RawIOBase):
         return len(data)
 
     def _verify(self) -> None:
+        # A reader that asks again after the error must not take the empty read for a clean
+        # end of a good blob.
+        if self._error is not None:
+            raise self._error
         if self._checked:
             return
         self._checked = True
         actual = self._hasher.hexdigest()
         if actual != self._digest:
-            raise IntegrityError(
+            self._error = IntegrityError(
                 f"Artifact {self._digest} is corrupt (its content hashes to {actual}). "
                 "Restore it from a backup or log it again; `jupyter mlops gc` will not touch it."
             )
+            raise self._error
 
     def close(self) -> None:
         self._handle.close()
@@ -167,12 +181,18 @@ class ArtifactStore:
             self._publish(digest, lambda tmp: self.fs.pipe_file(tmp, data))
         return digest, len(data)
 
-    def put_file(self, path: str | os.PathLike[str]) -> tuple[str, int]:
-        """Store a local file, hashing it first so known content is never copied."""
+    def put_file(
+        self, path: str | os.PathLike[str], digest: str | None = None
+    ) -> tuple[str, int]:
+        """Store a local file, hashing it first so known content is never copied.
+
+        A caller that already knows the file's digest (from a cache of unchanged files) passes
+        it as ``digest`` to skip the hashing; every read still verifies it.
+        """
         source = Path(path)
         if not source.is_file():
             raise NotFound(f"No file at {source}: pass the path of an existing file.")
-        digest = hash_file(source)
+        digest = hash_file(source) if digest is None else check_digest(digest)
         size = source.stat().st_size
         if not self._known(digest):
             self._publish(digest, lambda tmp: self.fs.put_file(os.fspath(source), tmp))
@@ -272,7 +292,8 @@ class ArtifactStore:
         for path, info in self.fs.find(base, detail=True).items():
             parts = path.rstrip("/").rsplit("/", 2)
             digest = parts[-2] + parts[-1]
-            if len(digest) != 64:
+            # Skip strays (an editor's backup, .DS_Store): GC would refuse their names anyway.
+            if not _is_digest(digest):
                 continue
             yield BlobInfo(digest, int(info.get("size") or 0), _mtime(info))
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from ..errors import InvalidInput, MissingDependency
 BUSY_TIMEOUT_MS = 60_000
 
 _DRIVER_EXTRAS = {"psycopg": "postgres", "psycopg2": "postgres"}
+_BACKENDS = ("sqlite", "postgresql")
 
 
 def make_engine(url: str) -> Engine:
@@ -32,7 +36,13 @@ def make_engine(url: str) -> Engine:
             f"Invalid store URL {url!r}: expected a SQLAlchemy URL such as "
             "sqlite:///path/mlops.db or postgresql+psycopg://user@host/db."
         ) from exc
-    if parsed.get_backend_name() == "sqlite":
+    backend = parsed.get_backend_name()
+    if backend not in _BACKENDS:
+        raise InvalidInput(
+            f"Unsupported database backend {backend!r} in the store URL: use SQLite "
+            "(sqlite:///path/mlops.db) or PostgreSQL (postgresql+psycopg://user@host/db)."
+        )
+    if backend == "sqlite":
         return _sqlite_engine(url, parsed.database)
     try:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
@@ -55,8 +65,8 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         # Hand transaction control to SQLAlchemy's "begin" event below instead of pysqlite.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -67,6 +77,25 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _enable_wal(cursor: Any) -> None:
+    # WAL mode is stored in the database file, so only the first connection ever switches it.
+    # The switch takes an exclusive lock and SQLite answers "database is locked" at once,
+    # without calling the busy handler, when another process opening the same new workspace
+    # holds any lock: retry for as long as the busy timeout would have waited.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.001
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
 
 @contextlib.contextmanager
@@ -115,5 +144,15 @@ def upsert(
 
 def dispose_after_fork(engine: Engine) -> None:
     """Make a forked child open its own connections instead of sharing the parent's."""
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    if not hasattr(os, "register_at_fork"):
+        return
+    # Fork hooks can never be unregistered: a strong reference would keep every engine
+    # (and its pool) of a long-lived process alive for good.
+    ref = weakref.ref(engine)
+
+    def _after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_after_fork)

@@ -54,10 +54,17 @@ def _v2_latest_metrics_and_lineage(connection: Connection) -> None:
     )
 
 
+def _v3_data_models_drift(connection: Connection) -> None:
+    # Data versions, the model registry and drift reports arrived after some workspaces were
+    # already stamped v2; create whatever of the current schema such a workspace lacks.
+    schema.metadata.create_all(connection, checkfirst=True)
+
+
 # (version, description, migration from the version before). Append only; never edit one that
 # has shipped.
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (2, "latest metric values, lineage, data, models and drift", _v2_latest_metrics_and_lineage),
+    (3, "data versions, model registry and drift report tables", _v3_data_models_drift),
 ]
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 

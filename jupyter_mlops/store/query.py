@@ -8,9 +8,14 @@ Filters read like the examples users know from MLflow::
   compare text; keys with other characters are quoted in backticks: ``metrics.`val loss```.
 - Run attributes: ``id``, ``name``, ``status``, ``experiment``, ``start_time``, ``end_time``,
   ``parent_id``, ``source_path``, ``source_type``, ``git_commit``, ``git_branch``, ``host``.
-- Operators ``= != < <= > >=``, ``like``/``ilike`` (``%`` wildcards), ``in (...)``,
-  ``not in (...)``, ``is null``/``is not null``; combined with ``and``, ``or``, ``not`` and
+- Operators ``= != < <= > >=``, ``like``/``ilike`` (``%`` and ``_`` wildcards, ``\\``
+  escapes one; ``like`` is case-sensitive on every backend), ``in (...)``, ``not in (...)``,
+  ``not like``, ``is null``/``is not null``; combined with ``and``, ``or``, ``not`` and
   parentheses.
+- A comparison holds only for a run that has a value for the field: a missing key, a NaN
+  metric or an empty attribute matches no comparison, ``!=`` and ``not in`` included, while
+  ``not <condition>`` is the complement and so includes them. ``is null`` asks whether a
+  metric, param or tag was logged at all (a NaN metric was).
 
 Sorts are ``<field> [asc|desc]``, missing values last. Every error names the offending token
 and its position.
@@ -22,9 +27,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy import Boolean, ColumnElement, Select, and_, exists, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
-from ..errors import QuerySyntaxError
+from ..errors import InvalidInput, QuerySyntaxError
 from . import schema
 
 _R = schema.runs
@@ -57,12 +64,12 @@ _KEYWORDS = {"and", "or", "not", "in", "is", "null", "like", "ilike", "asc", "de
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<number>[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.]))
+  | (?P<number>(?<![\w.`])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.]))
   | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")
   | (?P<backtick>`[^`]*`)
   | (?P<op><=|>=|!=|<>|==|=|<|>)
   | (?P<punct>[(),.])
-  | (?P<word>[A-Za-z_][\w\-:/]*)
+  | (?P<word>[A-Za-z_][\w\-:/]*|(?<=\.)\d[\w\-:/]*)
     """,
     re.VERBOSE,
 )
@@ -82,8 +89,14 @@ def tokenize(text: str) -> list[Token]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
+            char = text[position]
+            if char in "'\"`":
+                raise QuerySyntaxError(
+                    f"Unclosed {char} quote starting at position {position}: close it with "
+                    f"another {char}", text, position
+                )
             raise QuerySyntaxError(
-                f"Unexpected character {text[position]!r} at position {position}", text, position
+                f"Unexpected character {char!r} at position {position}", text, position
             )
         kind = match.lastgroup or ""
         raw = match.group()
@@ -196,12 +209,13 @@ class _Parser:
             if key_token.kind not in ("name", "string", "keyword", "number"):
                 raise self.error(f"Expected a key after '{token.text}.'")
             self.advance()
-            key = str(key_token.value if key_token.kind != "number" else key_token.text)
-            # Keys may contain dots (metrics.val.loss): join the following name parts.
+            key = str(key_token.value if key_token.kind in ("name", "string") else key_token.text)
+            # Keys may contain dots (metrics.val.loss, params.layer.0.size): join the parts.
             while (self.token.kind == "punct" and self.token.value == "."
-                   and self.tokens[self.index + 1].kind == "name"):
+                   and self.tokens[self.index + 1].kind in ("name", "keyword")):
                 self.advance()
-                key += "." + self.advance().value
+                part = self.advance()
+                key += "." + (part.value if part.kind == "name" else part.text)
             if entity == "attributes":
                 return self._attribute(key, key_token)
             return Field(entity, key, token.position)
@@ -223,7 +237,7 @@ class _Parser:
         if token.kind not in ("number", "string"):
             raise self.error("Expected a quoted string or a number")
         self.advance()
-        numeric = field.entity == "metrics" or field.key in _NUMERIC_ATTRIBUTES
+        numeric = _is_numeric(field)
         if numeric and token.kind != "number":
             raise self.error(f"{self._label(field)} is numeric: compare it with a number", token)
         if not numeric and token.kind == "number":
@@ -247,20 +261,25 @@ class _Parser:
                     f"{self._label(field)} is text: use =, !=, like or in", token
                 )
             return _condition(field, op, self.literal(field))
-        if self.keyword("like", "ilike"):
-            op = self.tokens[self.index - 1].value
-            if field.entity == "metrics":
-                raise self.error("Metrics are numeric: 'like' needs text", token)
-            return _condition(field, op, self.literal(field))
         negate = False
         if token.kind == "keyword" and token.value == "not":
             self.advance()
             negate = True
             if not (self.token.kind == "keyword" and self.token.value in ("in", "like", "ilike")):
                 raise self.error("Expected 'in' or 'like' after 'not'")
-            if self.token.value in ("like", "ilike"):
-                op = self.advance().value
-                return not_(_condition(field, op, self.literal(field)))
+        if self.token.kind == "keyword" and self.token.value in ("like", "ilike"):
+            op_token = self.advance()
+            if _is_numeric(field):
+                raise self.error(
+                    f"{self._label(field)} is numeric: '{op_token.text}' needs text", op_token
+                )
+            pattern_token = self.token
+            pattern = self.literal(field)
+            if _ends_with_escape(pattern):
+                raise self.error(
+                    "A like pattern cannot end with the escape character '\\'", pattern_token
+                )
+            return _condition(field, op_token.value, pattern, negate)
         if self.keyword("in"):
             self.expect_punct("(")
             values = [self.literal(field)]
@@ -268,8 +287,7 @@ class _Parser:
                 self.advance()
                 values.append(self.literal(field))
             self.expect_punct(")")
-            condition = _condition(field, "in", values)
-            return not_(condition) if negate else condition
+            return _condition(field, "in", values, negate)
         if self.keyword("is"):
             positive = not self.keyword("not")
             if not self.keyword("null"):
@@ -289,7 +307,13 @@ class _Parser:
         return field, descending
 
 
+def _is_numeric(field: Field) -> bool:
+    return field.entity == "metrics" or field.key in _NUMERIC_ATTRIBUTES
+
+
 def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    if op in ("<", "<=", ">", ">=") and isinstance(value, str):
+        column = _ByCodePoint(column)
     if op == "=":
         return column == value
     if op == "!=":
@@ -303,9 +327,9 @@ def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op == ">=":
         return column >= value
     if op == "like":
-        return column.like(value)
+        return _Like(column, value, _glob(value))
     if op == "ilike":
-        return func.lower(column).like(func.lower(value))
+        return column.ilike(value, escape="\\")
     if op == "in":
         return column.in_(value)
     raise AssertionError(op)  # pragma: no cover - the parser only produces the above
@@ -315,15 +339,89 @@ def _key_table(entity: str) -> Any:
     return {"metrics": schema.latest_metrics, "params": schema.params, "tags": schema.tags}[entity]
 
 
-def _condition(field: Field, op: str, value: Any) -> ColumnElement[bool]:
+def _condition(field: Field, op: str, value: Any, negate: bool = False) -> ColumnElement[bool]:
+    """A two-valued condition (never SQL NULL), so that ``not`` is always the complement."""
+
+    def test(column: Any) -> ColumnElement[bool]:
+        compared = _compare(column, op, value)
+        return and_(column.is_not(None), not_(compared) if negate else compared)
+
     if field.entity == "attributes":
         if field.key == "experiment":
-            return _R.c.experiment_id.in_(select(_E.c.id).where(_compare(_E.c.name, op, value)))
-        return _compare(ATTRIBUTES[field.key], op, value)
+            return _R.c.experiment_id.in_(select(_E.c.id).where(test(_E.c.name)))
+        return test(ATTRIBUTES[field.key])
     table = _key_table(field.entity)
-    return exists().where(
-        table.c.run_id == _R.c.id, table.c.key == field.key, _compare(table.c.value, op, value)
-    )
+    return exists().where(table.c.run_id == _R.c.id, table.c.key == field.key, test(table.c.value))
+
+
+class _Like(FunctionElement[bool]):
+    """``column LIKE pattern``: case-sensitive, with ``\\`` as the escape, on every backend.
+
+    SQLite's LIKE ignores ASCII case and has no escape character unless told, so there the
+    same pattern runs as GLOB, which is case-sensitive and has neither quirk.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "like"
+
+
+@compiles(_Like)
+def _like_default(element: _Like, compiler: Any, **kw: Any) -> str:
+    column, pattern, _ = list(element.clauses)
+    # PostgreSQL's default LIKE escape is the backslash already.
+    return f"({compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)})"
+
+
+@compiles(_Like, "sqlite")
+def _like_sqlite(element: _Like, compiler: Any, **kw: Any) -> str:
+    column, _, glob = list(element.clauses)
+    return f"({compiler.process(column, **kw)} GLOB {compiler.process(glob, **kw)})"
+
+
+class _ByCodePoint(FunctionElement[Any]):
+    """Text that sorts and compares by code point, as SQLite's default BINARY collation does.
+
+    PostgreSQL otherwise follows the database's locale (``en_US``: ``'ana' < 'Bo'``), so one
+    query would order runs differently on the two backends.
+    """
+
+    inherit_cache = True
+    name = "by_code_point"
+
+
+@compiles(_ByCodePoint)
+def _by_code_point_default(element: _ByCodePoint, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return str(compiler.process(column, **kw))
+
+
+@compiles(_ByCodePoint, "postgresql")
+def _by_code_point_postgresql(element: _ByCodePoint, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f'{compiler.process(column, **kw)} COLLATE "C"'
+
+
+def _glob(pattern: str) -> str:
+    """The GLOB pattern matching what the LIKE ``pattern`` (``\\`` escaping) matches."""
+    out = []
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            char = next(chars, "\\")
+            out.append(f"[{char}]" if char in "*?[" else char)
+        elif char == "%":
+            out.append("*")
+        elif char == "_":
+            out.append("?")
+        else:
+            out.append(f"[{char}]" if char in "*?[" else char)
+    return "".join(out)
+
+
+def _ends_with_escape(pattern: str) -> bool:
+    trailing = len(pattern) - len(pattern.rstrip("\\"))
+    return trailing % 2 == 1
 
 
 def _presence(field: Field, missing: bool) -> ColumnElement[bool]:
@@ -356,6 +454,10 @@ def search_query(
     parent_id: str | None = None,
 ) -> Select[Any]:
     """A SELECT of run ids matching the filter, sorted, paged."""
+    if max_results is not None and (not isinstance(max_results, int) or max_results < 0):
+        raise InvalidInput(f"max_results must be a non-negative integer, not {max_results!r}.")
+    if not isinstance(offset, int) or offset < 0:
+        raise InvalidInput(f"offset must be a non-negative integer, not {offset!r}.")
     query = select(_R.c.id)
     conditions: list[ColumnElement[bool]] = [
         _R.c.deleted_at.is_not(None) if deleted else _R.c.deleted_at.is_(None)
@@ -382,6 +484,8 @@ def search_query(
                 table, and_(table.c.run_id == _R.c.id, table.c.key == field.key)
             )
             column = table.c.value
+        if not _is_numeric(field):
+            column = _ByCodePoint(column)
         ordered = column.desc() if descending else column.asc()
         query = query.order_by(ordered.nulls_last())
     query = query.order_by(_R.c.start_time.desc(), _R.c.id.desc())

@@ -244,18 +244,26 @@ class Runs:
         ]
         if not dead:
             return []
+        killed = []
         with write(self.engine) as connection:
             for run_id, last_seen in dead:
-                connection.execute(
+                # The run may have ended or sent a heartbeat since it was read: leave it then.
+                same_beat = (
+                    _R.c.heartbeat_at.is_(None) if last_seen is None
+                    else _R.c.heartbeat_at == last_seen
+                )
+                result = connection.execute(
                     update(_R)
-                    .where(_R.c.id == run_id, _R.c.status == RunStatus.RUNNING.value)
+                    .where(_R.c.id == run_id, _R.c.status == RunStatus.RUNNING.value, same_beat)
                     .values(
                         status=RunStatus.KILLED.value,
                         end_time=last_seen,
                         error="The process stopped without ending the run (no heartbeat).",
                     )
                 )
-        return [run_id for run_id, _ in dead]
+                if result.rowcount:
+                    killed.append(run_id)
+        return killed
 
     # -- params, tags, metrics -------------------------------------------------------------
 
@@ -264,21 +272,19 @@ class Runs:
         if not params:
             return
         p = schema.params
-        with write(self.engine) as connection:
-            existing = dict(
+
+        def stored(connection: Connection) -> dict[str, str]:
+            return dict(
                 connection.execute(
                     select(p.c.key, p.c.value).where(
                         p.c.run_id == run_id, p.c.key.in_(list(params))
                     )
                 ).all()
             )
-            for key, value in params.items():
-                if key in existing and existing[key] != value:
-                    raise InvalidInput(
-                        f"Param {key!r} of run {run_id} is already {existing[key]!r}, "
-                        f"not {value!r}: params are fixed once logged. Log it under another "
-                        "name or start a new run."
-                    )
+
+        with write(self.engine) as connection:
+            existing = stored(connection)
+            self._check_params(run_id, params, existing)
             new = [
                 {"run_id": run_id, "key": k, "value": v}
                 for k, v in params.items()
@@ -286,7 +292,21 @@ class Runs:
             ]
             if new:
                 self._require(connection, run_id)
-                connection.execute(p.insert(), new)
+                # Another process may log the same key between the read and this write (on
+                # PostgreSQL; SQLite's writers are serialised): keep whichever came first
+                # and judge against it, as if it had been there before.
+                upsert(connection, p, new, keys=["run_id", "key"])
+                self._check_params(run_id, params, stored(connection))
+
+    @staticmethod
+    def _check_params(run_id: str, params: dict[str, str], existing: dict[str, str]) -> None:
+        for key, value in params.items():
+            if key in existing and existing[key] != value:
+                raise InvalidInput(
+                    f"Param {key!r} of run {run_id} is already {existing[key]!r}, "
+                    f"not {value!r}: params are fixed once logged. Log it under another "
+                    "name or start a new run."
+                )
 
     def set_tags(self, run_id: str, tags: dict[str, str]) -> None:
         with write(self.engine) as connection:
@@ -560,7 +580,12 @@ class Runs:
                 "experiments": count(select(func.count()).select_from(schema.experiments)),
                 "runs": count(select(func.count()).where(_R.c.deleted_at.is_(None))),
                 "deleted_runs": count(select(func.count()).where(_R.c.deleted_at.is_not(None))),
-                "running": count(select(func.count()).where(_R.c.status.in_(_ACTIVE))),
+                # A deleted run is gone from every listing, whatever its status.
+                "running": count(
+                    select(func.count()).where(
+                        _R.c.status.in_(_ACTIVE), _R.c.deleted_at.is_(None)
+                    )
+                ),
                 "metrics": count(select(func.count()).select_from(schema.metrics)),
                 "artifact_files": count(select(func.count()).select_from(schema.artifacts)),
             }

@@ -1,0 +1,250 @@
+"""Serve the same scikit-learn model with ``jupyter mlops models serve`` and ``mlflow models
+serve`` and load both from a separate process on loopback.
+
+Targets (issue 5): p50 latency at most half of MLflow's and at least 2x its throughput, with
+our prediction log on (every request's inputs and predictions written to the store).
+
+Both servers run at once as subprocesses (one uvicorn worker each, MLflow's default); a
+load-generator process keeps ``--concurrency`` keep-alive connections busy, sending one-row
+``dataframe_split`` requests (20 features). Rounds alternate between the servers so drift in
+the machine's load hits both alike::
+
+    python benchmarks/bench_serving.py [--quick] [--requests 10000] [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _peer import clock, emit, machine, peer_python, quiet_env, run_worker, scratch
+
+FEATURES = 20
+ROUNDS = 2
+WARMUP = 300
+_LENGTH = re.compile(rb"(?i)content-length:\s*(\d+)")
+
+
+def _model() -> tuple[Any, Any]:
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(10_000, FEATURES)),
+                     columns=[f"f{i}" for i in range(FEATURES)])
+    y = (X["f0"] + rng.normal(scale=0.5, size=len(X)) > 0).astype(int)
+    return LogisticRegression(max_iter=200).fit(X, y), X
+
+
+def register_mlflow() -> dict[str, Any]:
+    import mlflow
+
+    model, X = _model()
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(model, name="model", input_example=X.head(5),
+                                        pip_requirements=["scikit-learn"])
+    version = mlflow.register_model(info.model_uri, "churn").version
+    return {"uri": f"models:/churn/{version}", "version": mlflow.__version__}
+
+
+def register_ours() -> dict[str, Any]:
+    import jupyter_mlops as mlops
+    from jupyter_mlops import models
+
+    model, X = _model()
+    with mlops.start_run():
+        logged = models.log_model(model, input_example=X.head(5))
+    version = models.register_model(logged.uri, "churn", alias="champion")
+    return {"uri": "churn@champion", "version": version.version}
+
+
+# -- load generator (its own process) ---------------------------------------------------------
+
+
+async def _load(port: int, body: bytes, total: int, concurrency: int) -> dict[str, Any]:
+    request = (b"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               b"Content-Type: application/json\r\nContent-Length: "
+               + str(len(body)).encode() + b"\r\n\r\n" + body)
+    latencies: list[float] = []
+    failures = [0]
+    remaining = [total]
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while remaining[0] > 0:
+                remaining[0] -= 1
+                start = clock()
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                match = _LENGTH.search(head)
+                await reader.readexactly(int(match.group(1)) if match else 0)
+                latencies.append(clock() - start)
+                if head[9:12] != b"200":
+                    failures[0] += 1
+        finally:
+            writer.close()
+
+    began = clock()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return {"latencies": latencies, "seconds": clock() - began, "failures": failures[0]}
+
+
+def loadgen(port: int, total: int, concurrency: int) -> dict[str, Any]:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    row = [[round(0.1 * i, 3) for i in range(FEATURES)]]
+    body = json.dumps({"dataframe_split": {"columns": [f"f{i}" for i in range(FEATURES)],
+                                           "data": row}}).encode()
+    return asyncio.run(_load(port, body, total, concurrency))
+
+
+# -- the orchestra ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"The server for {url} exited with {process.returncode}.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"No answer from {url} within {timeout:.0f} s.")
+
+
+def _stats(runs: list[dict[str, Any]]) -> dict[str, float]:
+    latencies = sorted(x for run in runs for x in run["latencies"])
+    count = len(latencies)
+    return {"requests": count, "p50": latencies[count // 2],
+            "p99": latencies[min(count - 1, int(count * 0.99))],
+            "throughput": count / sum(run["seconds"] for run in runs),
+            "failures": sum(run["failures"] for run in runs)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 requests per server")
+    parser.add_argument("--requests", type=int, default=10_000, help="requests per server")
+    parser.add_argument("--concurrency", type=int, default=4, help="open connections")
+    parser.add_argument("--worker", choices=("mlflow", "ours", "load"), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker == "mlflow":
+        emit(register_mlflow())
+        return 0
+    if args.worker == "ours":
+        emit(register_ours())
+        return 0
+    if args.worker == "load":
+        emit(loadgen(args.port, args.requests, args.concurrency))
+        return 0
+
+    total = 2_000 if args.quick else args.requests
+    mlflow_python = peer_python("mlflow", ["mlflow>=3", "scikit-learn"], "mlflow, sklearn")
+    script = str(Path(__file__).resolve())
+    with scratch("bench-serve-") as folder:
+        (folder / "ours").mkdir()
+        (folder / "mlflow").mkdir()
+        mlflow_env = {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow' / 'mlflow.db'}"}
+        peer = run_worker(mlflow_python, [script, "--worker", "mlflow"], env=mlflow_env,
+                          cwd=folder / "mlflow")
+        ours = run_worker(sys.executable, [script, "--worker", "ours"], cwd=folder / "ours")
+        ports = {"ours": _free_port(), "mlflow": _free_port()}
+        servers = {
+            "ours": subprocess.Popen(
+                [sys.executable, "-c", "from jupyter_mlops.cli import main; main()",
+                 "--workspace", str(folder / "ours"), "models", "serve", ours["uri"],
+                 "--port", str(ports["ours"])],
+                cwd=folder / "ours", env=quiet_env(), stderr=subprocess.DEVNULL),
+            "mlflow": subprocess.Popen(
+                [str(Path(mlflow_python).parent / "mlflow"), "models", "serve", "-m",
+                 peer["uri"], "--env-manager", "local", "-h", "127.0.0.1",
+                 "-p", str(ports["mlflow"])],
+                # MLflow starts `uvicorn` by name: its environment's bin must come first.
+                cwd=folder / "mlflow", env=quiet_env({**mlflow_env, "PATH": os.pathsep.join(
+                    [str(Path(mlflow_python).parent), os.environ.get("PATH", "")])}),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        }
+        runs: dict[str, list[dict[str, Any]]] = {"ours": [], "mlflow": []}
+        try:
+            _wait(f"http://127.0.0.1:{ports['ours']}/health", servers["ours"])
+            _wait(f"http://127.0.0.1:{ports['mlflow']}/ping", servers["mlflow"])
+            for name in ("ours", "mlflow"):
+                run_worker(sys.executable, [script, "--worker", "load", "--port",
+                                            str(ports[name]), "--requests", str(WARMUP),
+                                            "--concurrency", str(args.concurrency)])
+            for _ in range(ROUNDS):
+                for name in ("ours", "mlflow"):
+                    print(f"[bench] {name}: {total // ROUNDS:,} requests ...", file=sys.stderr,
+                          flush=True)
+                    runs[name].append(run_worker(sys.executable, [
+                        script, "--worker", "load", "--port", str(ports[name]), "--requests",
+                        str(total // ROUNDS), "--concurrency", str(args.concurrency)]))
+        finally:
+            for process in servers.values():
+                process.send_signal(signal.SIGTERM)
+            for process in servers.values():
+                try:
+                    process.wait(60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        logged = _logged(folder / "ours")
+    mine, theirs = _stats(runs["ours"]), _stats(runs["mlflow"])
+    print(f"\n### Serving beside `mlflow models serve` ({peer['version']}), "
+          f"{args.concurrency} connections, one-row requests of {FEATURES} features\n")
+    print("| server | requests | failed | p50 | p99 | throughput |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, stats in (("jupyter mlops models serve (prediction log on)", mine),
+                         ("mlflow models serve", theirs)):
+        print(f"| {label} | {stats['requests']:,} | {stats['failures']} | "
+              f"{stats['p50'] * 1e3:.2f} ms | {stats['p99'] * 1e3:.2f} ms | "
+              f"{stats['throughput']:,.0f} req/s |")
+    p50_ratio = theirs["p50"] / mine["p50"]
+    rate_ratio = mine["throughput"] / theirs["throughput"]
+    print(f"\np50: ours is {p50_ratio:.1f}x lower (target >= 2x: "
+          f"{'PASS' if p50_ratio >= 2 else 'MISS'}); throughput: {rate_ratio:.1f}x "
+          f"(target >= 2x: {'PASS' if rate_ratio >= 2 else 'MISS'}).")
+    print(f"Our prediction log holds {logged:,} requests (warm-up included). {machine()}.")
+    return 0
+
+
+def _logged(workspace: Path) -> int:
+    code = (f"import jupyter_mlops as m; m.set_workspace({str(workspace)!r});"
+            "from jupyter_mlops.tracking.session import tracker;"
+            "print(len(tracker().store.registry.predictions('churn')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=quiet_env(), check=False, cwd=workspace)
+    return int(done.stdout.strip() or -1) if done.returncode == 0 else -1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""`jupyter mlops models ...`: list, show, register, alias, promote, archive, card, audit, serve."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import click
+
+from . import render
+from .exits import CONFLICT, USAGE, CommandError
+from .options import json_option, tracking
+
+_REQUIREMENT = re.compile(r"^\s*([\w.\-/: ]+?)\s*(>=|<=|>|<)?\s*$")
+
+
+def _api() -> ModuleType:
+    """The models capability, after the global workspace options are applied."""
+    tracking()
+    from .. import models as api
+
+    return api
+
+
+@click.group()
+def models() -> None:
+    """Register models, move their aliases, promote, audit, print cards and serve them."""
+
+
+@models.command("list")
+@json_option
+def list_models(as_json: bool) -> None:
+    """List registered models with their newest version and aliases."""
+    found = _api().list_models()
+    if as_json:
+        render.echo_json(found)
+        return
+    if not found:
+        render.note("No registered models yet: register one with mlops.register_model(...).")
+        return
+    rows = [(render.plain(m.name), m.latest_version or "", m.version_count,
+             " ".join(f"@{a}={v}" for a, v in sorted(m.aliases.items())),
+             render.when(m.updated_at, seconds=False), render.plain(m.description or ""))
+            for m in found]
+    render.show(render.table(["Model", "Latest", "Versions", "Aliases", "Updated",
+                              "Description"], rows, right=["Latest", "Versions"],
+                             nowrap=["Latest", "Versions", "Updated"]))
+
+
+@models.command("show")
+@click.argument("uri")
+@json_option
+def show(uri: str, as_json: bool) -> None:
+    """Show a model's versions (NAME) or one version (NAME/3, NAME@champion)."""
+    api = _api()
+    if "/" not in uri and "@" not in uri and not uri.startswith("models:"):
+        versions = api.list_versions(uri)
+        if as_json:
+            render.echo_json(versions)
+            return
+        keys = sorted({k for v in versions for k in v.metrics})[:4]
+        rows = [(v.version, v.status.value, " ".join(f"@{a}" for a in v.aliases),
+                 render.short_id(v.run_id) if v.run_id else "", ", ".join(v.datasets),
+                 *[render.number(v.metrics.get(k)) for k in keys],
+                 render.when(v.created_at, seconds=False), render.plain(v.created_by))
+                for v in versions]
+        render.show(render.table(
+            ["Version", "Status", "Aliases", "Run", "Data", *keys, "Registered", "By"], rows,
+            title=uri, right=["Version", *keys], nowrap=["Version", "Run", "Registered"]))
+        return
+    version = api.get_version(uri)
+    if as_json:
+        render.echo_json(version)
+        return
+    signature = api.Signature.from_dict(version.signature)
+    inputs = signature.describe_inputs() if signature is not None else []
+    render.show(
+        render.fields([
+            ("Version", version.uri), ("Status", version.status.value),
+            ("Aliases", " ".join(f"@{a}" for a in version.aliases)),
+            ("Flavor", version.flavor), ("Run", version.run_id),
+            ("Data", ", ".join(version.datasets)), ("Registered", render.when(
+                version.created_at)), ("By", version.created_by),
+            ("Description", version.description), ("Digest", version.model_digest),
+        ], title=f"{version.name} version {version.version}"),
+        render.table(["Metric", "Value"], [(k, render.number(v)) for k, v in
+                                          sorted(version.metrics.items())], title="Metrics")
+        if version.metrics else None,
+        render.table(["Input", "Type"], inputs, title="Signature") if inputs else None,
+    )
+
+
+@models.command("register")
+@click.argument("source")
+@click.argument("name")
+@click.option("--alias", help="Point this alias at the new version too.")
+@click.option("--description", help="What this version is for.")
+@click.option("--reason", help="Why, for the audit log.")
+def register(source: str, name: str, alias: str | None, description: str | None,
+             reason: str | None) -> None:
+    """Register SOURCE (runs:/RUN/model, or a run id) as the next version of NAME."""
+    version = _api().register_model(source, name, alias=alias, description=description,
+                                    reason=reason)
+    click.echo(f"Registered {version.name} version {version.version}"
+               + (f" @{alias}" if alias else "") + ".")
+
+
+@models.command("alias")
+@click.argument("name")
+@click.argument("alias")
+@click.argument("version", required=False, type=click.IntRange(min=1))
+@click.option("--delete", is_flag=True, help="Remove the alias instead of moving it.")
+@click.option("--reason", help="Why, for the audit log.")
+def alias(name: str, alias: str, version: int | None, delete: bool,
+          reason: str | None) -> None:
+    """Point ALIAS of NAME at VERSION (or remove it with --delete); audited."""
+    api = _api()
+    if delete == (version is not None):
+        raise CommandError("Give a VERSION to move the alias to, or --delete (not both).",
+                           USAGE)
+    if delete:
+        move = api.delete_alias(name, alias, reason=reason)
+        click.echo(f"Removed @{alias} from {name} (was version {move.from_version}).")
+        return
+    move = api.set_alias(name, alias, version, reason=reason)
+    was = f" (was version {move.from_version})" if move.from_version is not None else ""
+    click.echo(f"{name}@{alias} -> version {version}{was}.")
+
+
+@models.command("status")
+@click.argument("name")
+@click.argument("version", type=click.IntRange(min=1))
+@click.argument("status", type=click.Choice(["READY", "ARCHIVED"], case_sensitive=False))
+@click.option("--reason", help="Why, for the audit log.")
+def status(name: str, version: int, status: str, reason: str | None) -> None:
+    """Archive VERSION of NAME, or make it READY again; audited."""
+    entry = _api().set_version_status(name, version, status, reason=reason)
+    click.echo(f"{name} version {version}: {entry.from_value} -> {entry.to_value}.")
+
+
+def _requirements(values: tuple[str, ...]) -> dict[str, str]:
+    rules = {}
+    for text in values:
+        match = _REQUIREMENT.match(text)
+        if match is None:
+            raise CommandError(f"Invalid requirement {text!r}: use METRIC, METRIC>= or "
+                               "METRIC<= (e.g. auc>=, log_loss<=).", USAGE)
+        rules[match.group(1)] = match.group(2) or ">="
+    return rules
+
+
+@models.command("promote")
+@click.argument("name")
+@click.argument("version", type=click.IntRange(min=1))
+@click.option("--alias", "alias_", default="champion", show_default=True,
+              help="The alias to move.")
+@click.option("-r", "--require", multiple=True, metavar="METRIC[OP]",
+              help="Candidate must be at least as good on this metric: auc>= (default op), "
+                   "log_loss<=, auc> (repeat for several).")
+@click.option("--reason", help="Why, for the audit log.")
+def promote(name: str, version: int, alias_: str, require: tuple[str, ...],
+            reason: str | None) -> None:
+    """Move ALIAS to VERSION only if it is at least as good as the current holder.
+
+    Exits with 4 (conflict) when the requirements are not met, saying why.
+    """
+    result = _api().promote(name, version, alias=alias_, require=_requirements(require),
+                            reason=reason)
+    for check in result.checks:
+        mark = "[green]ok[/]" if check.passed else "[bold red]failed[/]"
+        render.console().print(f"{mark}  {render.plain(check.note)}")
+    if not result.promoted:
+        raise CommandError(f"Not promoted: {'; '.join(result.reasons)}.", CONFLICT)
+    was = f" (was version {result.previous})" if result.previous is not None else ""
+    click.echo(f"{name}@{alias_} -> version {version}{was}.")
+
+
+@models.command("card")
+@click.argument("uri")
+@click.option("--html", "as_html", is_flag=True, help="Print HTML instead of Markdown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (.html files get HTML).")
+def card(uri: str, as_html: bool, output: str | None) -> None:
+    """Print or save the model card of URI (NAME/3, NAME@champion, NAME)."""
+    made = _api().model_card(uri)
+    if output:
+        target = Path(output)
+        if as_html and target.suffix.lower() not in (".html", ".htm"):
+            target.write_text(made.html, encoding="utf-8")
+        else:
+            made.save(target)
+        render.note(f"Wrote {target}.")
+        return
+    click.echo(made.html if as_html else made.markdown, nl=False)
+
+
+@models.command("audit")
+@click.argument("name", required=False)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the newest entries.")
+@json_option
+def audit(name: str | None, limit: int | None, as_json: bool) -> None:
+    """Show the audit log: registrations, alias moves, status changes, refused promotions."""
+    entries = _api().audit_entries(name, limit)
+    if as_json:
+        render.echo_json(entries)
+        return
+    if not entries:
+        render.note("No audit entries yet.")
+        return
+    rows = [(render.when(e.timestamp), render.plain(e.name), e.action, e.version or "",
+             f"@{e.alias}" if e.alias else "", e.from_value or "", e.to_value or "",
+             render.plain(e.user), render.plain(e.reason or "")) for e in entries]
+    render.show(render.table(["When", "Model", "Action", "Version", "Alias", "From", "To",
+                              "Who", "Reason"], rows, nowrap=["When", "Version"]))
+
+
+@models.command("serve")
+@click.argument("uri")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("-p", "--port", default=5001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@click.option("--sample", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of requests written to the prediction log.")
+@click.option("--no-log", is_flag=True, help="Do not write the prediction log.")
+@click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(min=0.05),
+              help="Seconds between checks of the alias (the server follows it).")
+@click.option("--trust", is_flag=True,
+              help="Trust the model's code (needed for pickled python-flavor models).")
+@click.option("--access-log", is_flag=True, help="Print one line per request.")
+def serve(uri: str, host: str, port: int, sample: float, no_log: bool, poll: float,
+          trust: bool, access_log: bool) -> None:
+    """Serve URI over HTTP (/invocations, /health, /version) until interrupted."""
+    _api()
+    from ..models.serving import serve as run
+
+    render.note(f"Serving {uri} on http://{host}:{port}/invocations (Ctrl-C stops).")
+    options: dict[str, Any] = {"trust": trust, "log_predictions": not no_log,
+                               "sample": sample, "poll_interval": poll}
+    run(uri, host=host, port=port, access_log=access_log, **options)

@@ -1,0 +1,390 @@
+"""The model registry: register versions, move aliases, change status, load and promote.
+
+Every alias move and status change is written with its audit entry (who, when, from, to, why)
+in one transaction by the store. ``promote`` moves an alias only when the candidate is at least
+as good as the current holder on the named metrics, and otherwise says why, in its result and
+in the audit log. DataFrame views (``models``, ``model_versions``, ``audit_log``) live in
+``tables``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import math
+import operator
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..errors import Conflict, IntegrityError, InvalidInput, NotFound
+from ..records import (
+    AliasMove,
+    AuditEntry,
+    MetricCheck,
+    ModelVersion,
+    Promotion,
+    RegisteredModel,
+    Run,
+    VersionStatus,
+)
+from ..tracking.run import ActiveRun, active_run
+from ..tracking.session import tracker
+from . import reference
+from .flavors import Trust, UntrustedModel
+from .loaded import LoadedModel, load_stored
+from .logging import META_FILE, LoggedModel, log_model
+from .reference import ModelRef, RunModelRef, check_alias, check_model_name
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+}
+
+
+def current_user() -> str:
+    """Who is acting, for the audit log: the login name, as ``getpass`` finds it."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        # No login name in the environment or password database (some containers).
+        return "unknown"
+
+
+def _registry() -> Any:
+    return tracker().store.registry
+
+
+# -- registering -------------------------------------------------------------------------------
+
+
+def register_model(
+    run_or_model_uri: Any,
+    name: str,
+    alias: str | None = None,
+    description: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+) -> ModelVersion:
+    """Register the next version of ``name`` from a logged model (or a model object).
+
+    Parameters
+    ----------
+    run_or_model_uri:
+        ``runs:/<run id>/<path>``, a run (id, ``ActiveRun`` or record) that logged exactly one
+        model, a ``LoggedModel``, or a model object, which is first logged into the active run
+        (or a new run named after the model).
+    name:
+        The registered model's name; created on first registration.
+    alias:
+        Point this alias at the new version too (audited like any move).
+    description:
+        What this version is for; also the model's purpose when it has none yet.
+    tags:
+        Tags of the version.
+    reason:
+        Why, for the audit log.
+
+    Returns
+    -------
+    ModelVersion
+        The new version, linking its source run, training data versions and metrics.
+    """
+    check_model_name(name)
+    if alias is not None:
+        check_alias(alias)
+    ref = _logged_ref(run_or_model_uri, name)
+    store = tracker().store
+    current = active_run()
+    if current is not None:
+        # Metrics of the run being registered from may still sit in the write buffer.
+        tracker().writer.flush()
+    run = store.runs.get(ref.run_id)
+    meta_digest = _meta_artifact(run, ref.path)
+    meta = _read_meta(store, meta_digest)
+    model_digest = _model_digest(run, ref.path, meta)
+    datasets = [link.ref for link in run.lineage
+                if link.direction == "input" and link.kind == "dataset"]
+    return store.registry.create_version(
+        name, flavor=str(meta["flavor"]), model_digest=model_digest, meta_digest=meta_digest,
+        artifact_path=ref.path, run_id=run.id, user=current_user(), now=time.time(),
+        signature=meta.get("signature"), metrics=run.metrics, params=run.params,
+        datasets=datasets, environment_digest=run.environment_digest,
+        description=description, model_description=description,
+        tags={str(k): str(v) for k, v in (tags or {}).items()},
+        alias=alias, reason=reason,
+    )
+
+
+def _logged_ref(source: Any, name: str) -> RunModelRef:
+    if isinstance(source, LoggedModel):
+        return RunModelRef(source.run_id, source.artifact_path)
+    if isinstance(source, (ActiveRun, Run)):
+        return _only_model(source.id)
+    if isinstance(source, str):
+        if source.startswith("runs:/"):
+            parsed = reference.parse(source)
+            assert isinstance(parsed, RunModelRef)
+            return parsed
+        return _only_model(source)
+    run = active_run()
+    if run is not None:
+        return _logged_ref(log_model(source, run=run), name)
+    from ..tracking.run import start_run
+
+    with start_run(name=f"register-{name}") as fresh:
+        logged = log_model(source, run=fresh)
+    return _logged_ref(logged, name)
+
+
+def _only_model(run_id: str) -> RunModelRef:
+    run = tracker().store.runs.get(run_id)
+    paths = sorted(a.path.rsplit("/", 1)[0] for a in run.artifacts
+                   if a.path.endswith("/" + META_FILE))
+    if len(paths) == 1:
+        return RunModelRef(run.id, paths[0])
+    if not paths:
+        raise NotFound(f"Run {run.id} logged no model: log one with mlops.log_model(model).")
+    choices = ", ".join(f"runs:/{run.id}/{p}" for p in paths)
+    raise InvalidInput(f"Run {run.id} logged several models; pass one of: {choices}.")
+
+
+def _meta_artifact(run: Run, path: str) -> str:
+    for artifact in run.artifacts:
+        if artifact.path == f"{path}/{META_FILE}":
+            return artifact.digest
+    raise NotFound(
+        f"Run {run.id} has no model at {path!r}: log one with mlops.log_model(model, "
+        f"name={path!r})."
+    )
+
+
+def _read_meta(store: Any, digest: str) -> dict[str, Any]:
+    return dict(json.loads(store.artifacts.get_bytes(digest)))
+
+
+def _model_digest(run: Run, path: str, meta: dict[str, Any]) -> str:
+    expected = f"{path}/{meta['model_file']}"
+    for artifact in run.artifacts:
+        if artifact.path == expected:
+            if artifact.digest != meta["model_digest"]:
+                raise IntegrityError(
+                    f"Model {path!r} of run {run.id} was overwritten after it was described; "
+                    "log it again."
+                )
+            return artifact.digest
+    raise NotFound(f"Run {run.id} has no model file {expected!r}; log the model again.")
+
+
+# -- resolving and loading ---------------------------------------------------------------------
+
+
+def get_version(uri: str) -> ModelVersion:
+    """The registered version ``uri`` names (``churn@champion``, ``churn/3``, ``churn``)."""
+    ref = reference.parse(uri)
+    if isinstance(ref, RunModelRef):
+        raise InvalidInput(f"{uri} is a run's model, not a registered version.")
+    return _registry().version(ref.name, resolve_version(ref))
+
+
+def resolve_version(ref: ModelRef) -> int:
+    """The version number ``ref`` names now."""
+    registry = _registry()
+    if ref.version is not None:
+        return ref.version
+    if ref.alias is not None:
+        return int(registry.resolve_alias(ref.name, ref.alias))
+    return int(registry.latest_version(ref.name, VersionStatus.READY))
+
+
+def load_model(uri: str, trust: Trust = False) -> LoadedModel:
+    """Load a registered (or logged) model, verifying its files against their digests.
+
+    Parameters
+    ----------
+    uri:
+        ``churn@champion``, ``churn/3``, ``churn`` (newest READY version),
+        ``models:/churn@champion``, ``models:/churn/3`` or ``runs:/<run id>/model``.
+    trust:
+        False (default): load only what runs no code; a list of type names to trust; True
+        to trust everything (needed for the python flavor's pickles).
+
+    Returns
+    -------
+    LoadedModel
+        ``.predict(data)`` validates ``data`` against the signature first.
+    """
+    ref = reference.parse(uri)
+    store = tracker().store
+    if isinstance(ref, RunModelRef):
+        run = store.runs.get(ref.run_id)
+        meta = _meta_artifact(run, ref.path)
+        loaded = _load(store, meta, None, str(ref), trust, None, None, run.id)
+    else:
+        version = store.registry.version(ref.name, resolve_version(ref))
+        loaded = _load(store, version.meta_digest, version.model_digest, uri, trust,
+                       version.name, version.version, version.run_id)
+    run_now = active_run()
+    if run_now is not None:
+        run_now.log_input("model", loaded.label)
+    return loaded
+
+
+def _load(store: Any, meta: str, model_digest: str | None, uri: str, trust: Trust,
+          name: str | None, version: int | None, run_id: str | None) -> LoadedModel:
+    try:
+        return load_stored(store, meta, model_digest, uri, trust, name, version, run_id)
+    except UntrustedModel as exc:
+        label = f"{name}/{version}" if name is not None else uri
+        raise UntrustedModel(f"Refusing to load {label}: {exc}", exc.types) from None
+
+
+# -- aliases and status ------------------------------------------------------------------------
+
+
+def set_alias(name: str, alias: str, version: int, reason: str | None = None) -> AliasMove:
+    """Point ``alias`` of ``name`` at ``version`` (audited: who, when, from, to, why)."""
+    check_model_name(name)
+    check_alias(alias)
+    return _registry().set_alias(name, alias, _version_number(version), current_user(),
+                                 time.time(), reason)
+
+
+def delete_alias(name: str, alias: str, reason: str | None = None) -> AliasMove:
+    """Remove ``alias`` from ``name`` (audited)."""
+    check_model_name(name)
+    check_alias(alias)
+    return _registry().delete_alias(name, alias, current_user(), time.time(), reason)
+
+
+def set_version_status(name: str, version: int, status: str | VersionStatus,
+                       reason: str | None = None) -> Any:
+    """Archive a version (or make it READY again); audited. Returns the audit entry."""
+    try:
+        wanted = VersionStatus(str(status).upper())
+    except ValueError:
+        choices = ", ".join(s.value for s in VersionStatus)
+        raise InvalidInput(f"Unknown version status {status!r}: use one of {choices}.") from None
+    return _registry().set_status(check_model_name(name), _version_number(version), wanted,
+                                  current_user(), time.time(), reason)
+
+
+def _version_number(version: Any) -> int:
+    if isinstance(version, bool) or not isinstance(version, (int, str)) or (
+        isinstance(version, str) and not version.isdigit()
+    ) or int(version) < 1:
+        raise InvalidInput(f"Invalid model version {version!r}: versions count 1, 2, 3 ...")
+    return int(version)
+
+
+# -- promotion ---------------------------------------------------------------------------------
+
+
+def promote(
+    name: str,
+    version: int,
+    alias: str = "champion",
+    require: Mapping[str, str] | Sequence[str] | None = None,
+    reason: str | None = None,
+) -> Promotion:
+    """Move ``alias`` to ``version`` only if it is at least as good as the current holder.
+
+    Parameters
+    ----------
+    name, version:
+        The candidate.
+    alias:
+        The alias to move (default ``champion``).
+    require:
+        Metric -> comparison of candidate to holder (``">="``, ``">"``, ``"<="``, ``"<"``),
+        e.g. ``{"auc": ">=", "log_loss": "<="}``; a list of names means ``">="`` each.
+    reason:
+        Why, for the audit log (default: the comparisons).
+
+    Returns
+    -------
+    Promotion
+        ``promoted`` says whether the alias moved; ``reasons`` and ``checks`` say why (not).
+        A refusal is recorded in the audit log too.
+    """
+    check_model_name(name)
+    check_alias(alias)
+    number = _version_number(version)
+    rules = _rules(require)
+    registry = _registry()
+    candidate = registry.version(name, number)
+    if candidate.status is not VersionStatus.READY:
+        raise Conflict(f"Version {number} of {name!r} is {candidate.status.value}: only READY "
+                       "versions can be promoted.")
+    holder_number = registry.alias_version(name, alias)
+    if holder_number == number:
+        return Promotion(name, alias, number, number, True,
+                         reasons=(f"version {number} already holds @{alias}",))
+    holder = None if holder_number is None else registry.version(name, holder_number)
+    checks = tuple(_check(metric, op, candidate, holder) for metric, op in rules.items())
+    failed = [c for c in checks if not c.passed]
+    now = time.time()
+    if failed:
+        reasons = tuple(c.note for c in failed)
+        registry.record_refusal(name, alias, holder_number, number, current_user(), now,
+                                "; ".join(reasons) + (f" ({reason})" if reason else ""))
+        return Promotion(name, alias, number, holder_number, False, checks, reasons)
+    why = reason or ("; ".join(c.note for c in checks) if checks else
+                     f"promoted to @{alias}")
+    move = registry.set_alias(name, alias, number, current_user(), now, why,
+                              expected=holder_number)
+    return Promotion(name, alias, number, holder_number, True, checks,
+                     tuple(c.note for c in checks), move)
+
+
+def _rules(require: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:
+    if require is None:
+        return {}
+    if isinstance(require, str):
+        require = [require]
+    rules = dict(require) if isinstance(require, Mapping) else {m: ">=" for m in require}
+    for metric, op in rules.items():
+        if op not in _OPS:
+            raise InvalidInput(
+                f"Unknown comparison {op!r} for metric {metric!r}: use one of "
+                f"{', '.join(_OPS)} (candidate OP current holder)."
+            )
+    return rules
+
+
+def _check(metric: str, op: str, candidate: ModelVersion,
+           holder: ModelVersion | None) -> MetricCheck:
+    mine = candidate.metrics.get(metric)
+    if holder is None:
+        return MetricCheck(metric, op, mine, None, True,
+                           f"{metric}: no current holder to compare with")
+    theirs = holder.metrics.get(metric)
+    if mine is None or math.isnan(mine):
+        return MetricCheck(metric, op, mine, theirs, False,
+                           f"{metric}: version {candidate.version} has no value to compare")
+    if theirs is None or math.isnan(theirs):
+        return MetricCheck(metric, op, mine, theirs, False,
+                           f"{metric}: current holder version {holder.version} has no value "
+                           "to compare")
+    passed = _OPS[op](mine, theirs)
+    verdict = op if passed else {">=": "<", ">": "<=", "<=": ">", "<": ">="}[op]
+    return MetricCheck(metric, op, mine, theirs, passed,
+                       f"{metric}: {mine:.6g} {verdict} {theirs:.6g} of version "
+                       f"{holder.version}" + ("" if passed else f" (required {op})"))
+
+
+# -- records for the faces ---------------------------------------------------------------------
+
+
+def list_models() -> list[RegisteredModel]:
+    """Every registered model as a record (``tables.models`` gives a DataFrame)."""
+    return list(_registry().models())
+
+
+def list_versions(name: str) -> list[ModelVersion]:
+    """The versions of ``name`` as records, oldest first."""
+    return list(_registry().versions(check_model_name(name)))
+
+
+def audit_entries(name: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+    """Audit entries as records, oldest first (the newest ``limit`` when given)."""
+    return list(_registry().audit(None if name is None else check_model_name(name), limit))

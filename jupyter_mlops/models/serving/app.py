@@ -1,0 +1,185 @@
+"""The scoring app: MLflow's ``/invocations`` protocol plus ``/health``, ``/ping``, ``/version``.
+
+Errors share one JSON shape, ``{"error_code": ..., "message": ..., "reasons": [...]}``: 400 for
+a body that is not one of the accepted forms, 415 for another content type, 422 for input
+that does not fit the signature (``reasons`` lists each missing or mistyped column) or that
+the model rejects, 500 for a model that fails otherwise. Every answer carries the version that
+gave it in ``X-Model-Version``. Small requests are predicted on the event loop (a thread hop
+costs more than the prediction); large ones in the thread pool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ...errors import MissingDependency
+from ..flavors import Trust
+from ..signature import SignatureMismatch
+from .fastpath import prepared as numeric_prepared
+from .holder import ModelHolder
+from .payload import MalformedRequest, NumericRows, parse
+from .predlog import PredictionLogger
+
+log = logging.getLogger("jupyter_mlops.serving")
+
+THREADPOOL_ROWS = 512
+"""Requests with more rows than this predict in the thread pool, off the event loop."""
+
+
+def _starlette() -> Any:
+    try:
+        import starlette  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependency(
+            "Serving models needs Starlette and uvicorn: pip install 'jupyter-mlops[serve]'."
+        ) from exc
+
+
+def create_app(
+    uri: str,
+    trust: Trust = False,
+    log_predictions: bool = True,
+    sample: float = 1.0,
+    poll_interval: float = 5.0,
+    batch_size: int = 1000,
+    flush_interval: float = 1.0,
+) -> Any:
+    """The ASGI app serving ``uri``.
+
+    Parameters
+    ----------
+    uri:
+        ``churn@champion`` (followed as the alias moves), ``churn`` (the newest READY
+        version, followed), ``churn/3`` (fixed) or ``runs:/<run id>/model``.
+    trust:
+        What to trust when loading (True is needed for pickled python-flavor models).
+    log_predictions:
+        Write requests and predictions to the store's prediction log.
+    sample:
+        Share of requests logged, 0 to 1.
+    poll_interval:
+        Seconds between checks of the alias.
+    batch_size, flush_interval:
+        The prediction log writes at most this many requests per transaction, at least
+        every ``flush_interval`` seconds.
+
+    Returns
+    -------
+    starlette.applications.Starlette
+    """
+    _starlette()
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from ...tracking.session import tracker
+
+    holder = ModelHolder(uri, trust, poll_interval)
+    logger = None
+    if log_predictions:
+        logger = PredictionLogger(tracker().store.registry, holder.name, sample, batch_size,
+                                  flush_interval)
+
+    def error(status: int, code: str, message: str, reasons: list[str] | None = None,
+              version: Any = None) -> Response:
+        body = {"error_code": code, "message": message, "reasons": reasons or []}
+        headers = {} if version is None else {"X-Model-Version": str(version)}
+        return Response(json.dumps(body), status, headers, "application/json")
+
+    async def invocations(request: Request) -> Response:
+        model, fast = holder.active
+        body = await request.body()
+        try:
+            data = parse(body, request.headers.get("content-type"), model.signature)
+            if isinstance(data, NumericRows):
+                prepared = numeric_prepared(model, fast, data)
+                logged = data
+            else:
+                prepared = logged = model.prepare(data)
+        except MalformedRequest as exc:
+            code, status = (("UNSUPPORTED_MEDIA_TYPE", 415) if "content type" in str(exc)
+                            else ("MALFORMED_REQUEST", 400))
+            return error(status, code, str(exc), version=model.version)
+        except SignatureMismatch as exc:
+            return error(422, "INVALID_INPUT", str(exc), exc.problems, model.version)
+        predict = model.predict_prepared
+        try:
+            if len(prepared) > THREADPOOL_ROWS:
+                output = await run_in_threadpool(predict, prepared)
+            else:
+                output = predict(prepared)
+        except (ValueError, TypeError) as exc:
+            # The model itself refused the values (NaN where it needs numbers, an unknown
+            # category): the client's input, not a server fault.
+            return error(422, "INVALID_INPUT", f"{model.label} rejected the input: {exc}",
+                         [str(exc)], model.version)
+        except Exception as exc:
+            log.exception("%s failed to predict", model.label)
+            return error(500, "PREDICTION_FAILED", f"{model.label} failed: {exc}",
+                         version=model.version)
+        predictions = json.dumps(_listed(output))
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        if logger is not None:
+            logger.record(model.version or 0, logged, predictions, request_id[:32])
+        return Response(
+            '{"predictions": ' + predictions + "}", 200,
+            {"X-Model-Version": str(model.version), "X-Request-ID": request_id},
+            "application/json",
+        )
+
+    async def health(request: Request) -> Response:
+        status = {"status": "ok", "model": holder.name, "version": holder.current.version}
+        if logger is not None:
+            status["prediction_log"] = {"pending": logger.pending, "logged": logger.logged,
+                                        "dropped": logger.dropped,
+                                        "failures": logger.failures}
+        if holder.last_error:
+            status["warning"] = holder.last_error
+        return Response(json.dumps(status), 200, media_type="application/json")
+
+    async def ping(request: Request) -> Response:
+        return Response("\n", 200, media_type="application/json")
+
+    async def version(request: Request) -> Response:
+        from ... import __version__
+
+        return Response(json.dumps({**holder.describe(), "jupyter_mlops": __version__}), 200,
+                        media_type="application/json")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        holder.start()
+        if logger is not None:
+            logger.start()
+        try:
+            yield
+        finally:
+            holder.stop()
+            if logger is not None:
+                logger.close()
+
+    app = Starlette(routes=[
+        Route("/invocations", invocations, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/ping", ping, methods=["GET"]),
+        Route("/version", version, methods=["GET"]),
+    ], lifespan=lifespan)
+    app.state.holder = holder
+    app.state.prediction_log = logger
+    return app
+
+
+def _listed(output: Any) -> Any:
+    """Predictions as JSON-ready lists (NumPy arrays, pandas Series or DataFrames)."""
+    if hasattr(output, "to_dict") and hasattr(output, "columns"):
+        return output.to_dict(orient="records")
+    if hasattr(output, "tolist"):
+        return output.tolist()
+    return list(output) if isinstance(output, tuple) else output
