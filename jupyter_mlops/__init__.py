@@ -19,14 +19,20 @@ _EXPORTS: dict[str, str] = {
     "RunStatus": "jupyter_mlops.records",
     "active_run": "jupyter_mlops.tracking.run",
     "audit_log": "jupyter_mlops.models.tables",
+    "checkout": "jupyter_mlops.data.versions",
+    "dataset_versions": "jupyter_mlops.data.queries",
+    "datasets": "jupyter_mlops.data.queries",
     "delete_alias": "jupyter_mlops.models.registry",
     "delete_runs": "jupyter_mlops.tracking.queries",
+    "diff_data": "jupyter_mlops.data.queries",
     "drift_report": "jupyter_mlops.monitor.drift",
     "end_run": "jupyter_mlops.tracking.run",
     "experiments": "jupyter_mlops.tracking.queries",
     "gc": "jupyter_mlops.tracking.maintenance",
     "get_run": "jupyter_mlops.tracking.queries",
+    "infer_schema": "jupyter_mlops.data.schemas",
     "info": "jupyter_mlops.tracking.maintenance",
+    "load_data": "jupyter_mlops.data.versions",
     "load_model": "jupyter_mlops.models.registry",
     "log_artifact": "jupyter_mlops.tracking",
     "log_dict": "jupyter_mlops.tracking.files",
@@ -45,7 +51,9 @@ _EXPORTS: dict[str, str] = {
     "predictions": "jupyter_mlops.models.tables",
     "promote": "jupyter_mlops.models.registry",
     "register_model": "jupyter_mlops.models.registry",
+    "reproduce": "jupyter_mlops.pipeline.reproduce",
     "restore_runs": "jupyter_mlops.tracking.queries",
+    "run_pipeline": "jupyter_mlops.pipeline.runner",
     "runs": "jupyter_mlops.tracking.queries",
     "search_runs": "jupyter_mlops.tracking.queries",
     "set_alias": "jupyter_mlops.models.registry",
@@ -54,6 +62,9 @@ _EXPORTS: dict[str, str] = {
     "set_version_status": "jupyter_mlops.models.registry",
     "set_workspace": "jupyter_mlops.tracking.session",
     "start_run": "jupyter_mlops.tracking.run",
+    "upstream": "jupyter_mlops.pipeline.upstream",
+    "validate": "jupyter_mlops.data.schemas",
+    "version_data": "jupyter_mlops.data.versions",
 }
 
 __all__ = [
@@ -64,14 +75,20 @@ __all__ = [
     "__version__",
     "active_run",
     "audit_log",
+    "checkout",
+    "dataset_versions",
+    "datasets",
     "delete_alias",
     "delete_runs",
+    "diff_data",
     "drift_report",
     "end_run",
     "experiments",
     "gc",
     "get_run",
+    "infer_schema",
     "info",
+    "load_data",
     "load_model",
     "log_artifact",
     "log_dict",
@@ -86,12 +103,13 @@ __all__ = [
     "metric_history",
     "model_card",
     "model_versions",
-    "models",
     "performance_report",
     "predictions",
     "promote",
     "register_model",
+    "reproduce",
     "restore_runs",
+    "run_pipeline",
     "runs",
     "search_runs",
     "set_alias",
@@ -100,6 +118,9 @@ __all__ = [
     "set_version_status",
     "set_workspace",
     "start_run",
+    "upstream",
+    "validate",
+    "version_data",
 ]
 
 
@@ -139,6 +160,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .data.queries import (
+        dataset_versions,
+        datasets,
+        diff_data,
+    )
+    from .data.schemas import (
+        infer_schema,
+        validate,
+    )
+    from .data.versions import (
+        checkout,
+        load_data,
+        version_data,
+    )
     from .errors import MlopsError
     from .models.card import model_card
     from .models.logging import log_model
@@ -157,6 +192,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     )
     from .monitor.drift import drift_report
     from .monitor.performance import performance_report
+    from .pipeline.reproduce import reproduce
+    from .pipeline.runner import run_pipeline
+    from .pipeline.upstream import upstream
     from .records import (
         Run,
         RunStatus,

@@ -39,7 +39,7 @@ def _styled(state: str) -> str:
 
 
 def _overrides(params: tuple[str, ...]) -> dict[str, Any]:
-    from ..pipeline.spec import parse_assignments
+    from ..pipeline.located import parse_assignments
 
     return parse_assignments(params)
 

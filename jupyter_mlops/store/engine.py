@@ -8,6 +8,7 @@ with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes can 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import time
@@ -123,23 +124,30 @@ def upsert(
     """
     if not rows:
         return
-    name = connection.dialect.name
-    if name == "sqlite":
+    connection.execute(_upsert_statement(connection.dialect.name, table, tuple(keys),
+                                         tuple(update or ()), where), rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...], where: Any
+) -> Any:
+    # Built once per shape: constructing ON CONFLICT clauses costs more than a small write.
+    # ``where`` must therefore be a function defined once, not a fresh lambda per call.
+    if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
-    elif name == "postgresql":
+    elif dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:  # pragma: no cover - guarded by make_engine's supported backends
-        raise InvalidInput(f"Unsupported database backend {name!r}: use SQLite or PostgreSQL.")
+        raise InvalidInput(f"Unsupported database backend {dialect!r}: use SQLite or PostgreSQL.")
     statement = insert(table)
     if update:
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
+        return statement.on_conflict_do_update(
+            index_elements=list(keys),
             set_={column: statement.excluded[column] for column in update},
             where=where(statement.excluded) if where is not None else None,
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    connection.execute(statement, rows)
+    return statement.on_conflict_do_nothing(index_elements=list(keys))
 
 
 def dispose_after_fork(engine: Engine) -> None:

@@ -39,6 +39,15 @@ _ACTIVE = (RunStatus.RUNNING.value,)
 _R = schema.runs
 
 
+def _newer_metric(excluded: Any) -> Any:
+    """The upsert condition: a higher step, or the same step logged no earlier, wins."""
+    lm = schema.latest_metrics
+    return or_(
+        excluded.step > lm.c.step,
+        and_(excluded.step == lm.c.step, excluded.timestamp >= lm.c.timestamp),
+    )
+
+
 def _to_db(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -333,25 +342,26 @@ class Runs:
             known = latest.get((row[0], row[1]))
             if known is None or (row[3], row[4]) >= (known[3], known[4]):
                 latest[(row[0], row[1])] = row
-        def as_dict(r: MetricRow) -> dict[str, Any]:
-            return {"run_id": r[0], "key": r[1], "value": _to_db(r[2]), "step": r[3],
-                    "timestamp": r[4]}
-
-        values = [as_dict(r) for r in rows]
-        newest = [as_dict(r) for r in latest.values()]
-        lm = schema.latest_metrics
+        newest = [
+            {"run_id": r[0], "key": r[1], "value": _to_db(r[2]), "step": r[3], "timestamp": r[4]}
+            for r in latest.values()
+        ]
         with write(self.engine) as connection:
-            connection.execute(schema.metrics.insert(), values)
+            # Plain tuples through the driver: SQLAlchemy's per-row parameter processing is
+            # half the cost of a 10,000-value flush.
+            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            connection.exec_driver_sql(
+                "INSERT INTO metrics (run_id, key, value, step, timestamp) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                [(r[0], r[1], _to_db(r[2]), r[3], r[4]) for r in rows],
+            )
             upsert(
                 connection,
-                lm,
+                schema.latest_metrics,
                 newest,
                 keys=["run_id", "key"],
                 update=["value", "step", "timestamp"],
-                where=lambda excluded: or_(
-                    excluded.step > lm.c.step,
-                    and_(excluded.step == lm.c.step, excluded.timestamp >= lm.c.timestamp),
-                ),
+                where=_newer_metric,
             )
 
     def metric_history(self, run_id: str, key: str) -> list[Metric]:

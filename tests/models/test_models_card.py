@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .conftest import register
-
 from jupyter_mlops import models
+
+from .conftest import register
 
 
 def test_card_markdown_and_html(tracking, trained, tmp_path, monkeypatch):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from .conftest import register
 
 from jupyter_mlops.cli import cli
+
+from .conftest import register
 
 
 def _run(*args, code=0):

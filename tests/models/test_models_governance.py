@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy
-from .conftest import register
 
 from jupyter_mlops import models
 from jupyter_mlops.errors import Conflict, InvalidInput
 from jupyter_mlops.tracking.session import tracker
+
+from .conftest import register
 
 
 def test_promote_when_at_least_as_good(tracking, trained):

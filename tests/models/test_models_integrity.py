@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from .conftest import register
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.errors import IntegrityError
 from jupyter_mlops.models import UntrustedModel
 from jupyter_mlops.tracking.session import tracker
+
+from .conftest import register
 
 
 class Doubler:

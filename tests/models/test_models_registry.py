@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from .conftest import register
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.errors import InvalidInput, NotFound
 from jupyter_mlops.records import VersionStatus
+
+from .conftest import register
 
 
 def test_register_links_run_data_metrics_and_environment(tracking, trained):

@@ -8,10 +8,11 @@ import time
 import httpx
 import numpy as np
 import pytest
-from .conftest import COLUMNS, register
 
 from jupyter_mlops import models
 from jupyter_mlops.models.serving import BackgroundServer
+
+from .conftest import COLUMNS, register
 
 
 def _split(frame):
@@ -127,9 +128,9 @@ def test_fixed_versions_and_logging_off(tracking, trained):
 
 
 def test_untrusted_model_does_not_start(tracking):
-    from .test_models_integrity import Doubler
-
     import jupyter_mlops as mlops
+
+    from .test_models_integrity import Doubler
 
     with mlops.start_run():
         models.register_model(models.log_model(Doubler()).uri, "doubler")

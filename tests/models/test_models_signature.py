@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from .conftest import register
 
 import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.models import SignatureMismatch
+
+from .conftest import register
 
 
 def test_missing_and_mistyped_columns_are_listed_together(tracking, trained):

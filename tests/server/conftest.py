@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+
 @pytest.fixture
 def jp_server_config(tracking):
     """A real Jupyter server with the extension, serving the test workspace."""

@@ -1,0 +1,149 @@
+"""Pipelines against plain papermill: cached reruns, per-step overhead, and --jobs 2.
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--repeat 5]
+
+1. A fully cached rerun of a 10-step pipeline (target: under 1 s), in-process and as the
+   `jupyter mlops pipeline run` command (interpreter start included).
+2. The per-step overhead above plain papermill on the same 3-cell notebook (target: under 10%):
+   `run_pipeline(force=True)` of a one-step pipeline against `papermill.execute_notebook`,
+   interleaved, medians compared.
+3. The speed-up of `--jobs 2` on four independent steps that each sleep one second.
+
+Everything runs in a temporary workspace on SQLite. The machine is noisy: compare the ratios,
+which are measured side by side, rather than the absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+
+def notebook(path: Path, parameters: str, *cells: str) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    first = new_code_cell(parameters)
+    first.metadata["tags"] = ["parameters"]
+    book = new_notebook(cells=[first, *(new_code_cell(c) for c in cells)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(book, str(path))
+
+
+def make_project(root: Path) -> None:
+    notebook(root / "notebooks" / "step.ipynb", "i = 0\nsize = 1000",
+             "import os\nvalues = [i * k for k in range(size)]",
+             "os.makedirs('out', exist_ok=True)\n"
+             "with open(f'out/step{i}.txt', 'w') as handle:\n"
+             "    handle.write(str(sum(values)))")
+    notebook(root / "notebooks" / "sleep.ipynb", "seconds = 1.0",
+             "import time", "time.sleep(seconds)")
+    chain = ["name: ten", "steps:"]
+    for i in range(10):
+        chain += [f"  s{i}:", "    notebook: notebooks/step.ipynb",
+                  f"    params: {{i: {i}}}", f"    outputs: [out/step{i}.txt]"]
+        if i % 3:
+            chain.append(f"    needs: [s{i - 1}]")
+    (root / "ten.yaml").write_text("\n".join(chain) + "\n")
+    (root / "one.yaml").write_text(textwrap.dedent("""\
+        name: one
+        steps:
+          only:
+            notebook: notebooks/step.ipynb
+            params: {i: 7}
+            outputs: [out/step7.txt]
+        """))
+    wide = ["name: wide", "steps:"]
+    for i in range(4):
+        wide += [f"  nap{i}:", "    notebook: notebooks/sleep.ipynb", "    params: {seconds: 1}"]
+    (root / "wide.yaml").write_text("\n".join(wide) + "\n")
+
+
+def timed(func) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="measurements per figure")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    (root / ".mlops").mkdir()
+    make_project(root)
+    os.chdir(root)
+    import papermill
+
+    from jupyter_mlops.pipeline import run_pipeline
+
+    print(f"workspace {root} on {os.cpu_count()} cores; {args.repeat} repeats; medians\n")
+
+    # 1. Fully cached rerun of a 10-step pipeline.
+    first = timed(lambda: run_pipeline("ten.yaml", jobs=2))
+    cached = [timed(lambda: run_pipeline("ten.yaml")) for _ in range(args.repeat)]
+    assert set(run_pipeline("ten.yaml").states().values()) == {"cached"}
+    command = [sys.executable, "-c", "from jupyter_mlops.cli import main; main()",
+               "pipeline", "run", "ten.yaml", "--no-progress"]
+    cli = [timed(lambda: subprocess.run(command, check=True, capture_output=True))
+           for _ in range(args.repeat)]
+    quiet = {**os.environ, "JUPYTER_MLOPS_CAPTURE_PACKAGES": "false"}
+    cli_quiet = [timed(lambda: subprocess.run(command, check=True, capture_output=True,
+                                              env=quiet)) for _ in range(args.repeat)]
+    bare = [timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
+            for _ in range(args.repeat)]
+    print("1. fully cached rerun, 10 steps (target < 1 s)")
+    print(f"   first run (executes 10 notebooks, --jobs 2)  {first:7.2f} s")
+    print(f"   cached rerun, in-process                      {statistics.median(cached):7.3f} s")
+    print(f"   cached rerun, `jupyter mlops pipeline run`    {statistics.median(cli):7.3f} s "
+          f"(bare interpreter {statistics.median(bare):.3f} s)")
+    print(f"   the same without the package-version capture  {statistics.median(cli_quiet):7.3f} s "
+          "(JUPYTER_MLOPS_CAPTURE_PACKAGES=false)\n")
+
+    # 2. Per-step overhead above plain papermill, interleaved so both see the same load.
+    source = str(root / "notebooks" / "step.ipynb")
+    output = str(root / "plain-out.ipynb")
+    run_pipeline("one.yaml", force=True)  # warm both paths: imports, kernel spec lookup
+    papermill.execute_notebook(source, output, parameters={"i": 7}, progress_bar=False)
+    ours, plain, own = [], [], []
+    for _ in range(args.repeat):
+        plain.append(timed(lambda: papermill.execute_notebook(
+            source, output, parameters={"i": 7}, progress_bar=False)))
+        start = time.perf_counter()
+        result = run_pipeline("one.yaml", force=True)
+        ours.append(time.perf_counter() - start)
+        # The runner's own work: everything but the notebook's execution in its thread.
+        own.append(ours[-1] - result.steps[0].duration)
+    ratio = statistics.median(ours) / statistics.median(plain)
+    print("2. one step against plain papermill, same notebook (target overhead < 10%)")
+    print(f"   papermill.execute_notebook                    {statistics.median(plain):7.3f} s")
+    print(f"   run_pipeline (tracked child run, cache, lineage, artifacts) "
+          f"{statistics.median(ours):7.3f} s")
+    print(f"   ratio {ratio:.3f}  overhead {100 * (ratio - 1):+.1f}% "
+          f"({1000 * (statistics.median(ours) - statistics.median(plain)):+.0f} ms)")
+    own_ms = 1000 * statistics.median(own)
+    print(f"   runner's own time per run (total - execution) {own_ms:5.0f} ms "
+          f"= {100 * statistics.median(own) / statistics.median(plain):.1f}% of papermill's time\n")
+
+    # 3. --jobs 2 on four independent steps of one second each.
+    serial = [timed(lambda: run_pipeline("wide.yaml", force=True, jobs=1))
+              for _ in range(max(1, args.repeat // 2))]
+    parallel = [timed(lambda: run_pipeline("wide.yaml", force=True, jobs=2))
+                for _ in range(max(1, args.repeat // 2))]
+    print("3. four independent 1-second steps")
+    print(f"   --jobs 1  {statistics.median(serial):7.2f} s")
+    print(f"   --jobs 2  {statistics.median(parallel):7.2f} s   speed-up "
+          f"{statistics.median(serial) / statistics.median(parallel):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""One step's execution, as an executor runs it: parameterise, execute, collect.
+
+``execute_step`` takes a picklable ``StepTask`` and returns a picklable ``StepResult``, so the
+same function runs in a thread, a process or on a Dask worker. A task that does not share a
+disk with the runner (``cwd`` None) runs in a scratch folder: its inputs are copied there from
+the artifact store by digest, and its outputs go back into the artifact store, so only the
+store's URL has to be reachable from where it runs.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import StepFailed
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """The cell that raised: its number in the step's own notebook, source and error."""
+
+    cell: int
+    execution_count: int | None
+    source: str
+    ename: str
+    evalue: str
+    traceback: str
+
+    def summary(self) -> str:
+        return f"cell {self.cell}: {self.ename}: {self.evalue}"
+
+    def error(self, step: str) -> StepFailed:
+        return StepFailed(step, self.cell, self.ename, self.evalue, self.traceback)
+
+    def render(self, step: str) -> str:
+        """The failing cell and its error, as the runner prints them."""
+        count = f" (In [{self.execution_count}])" if self.execution_count else ""
+        source = "\n".join("    " + line for line in self.source.splitlines()[-12:])
+        return (f"Step '{step}' failed in cell {self.cell}{count}:\n{source}\n"
+                f"{self.traceback.rstrip() or f'{self.ename}: {self.evalue}'}")
+
+
+def failure(nb: Any) -> CellFailure | None:
+    """The first cell of an executed notebook that raised, or None if none did.
+
+    ``sys.exit(0)`` counts as success, as in papermill. The cell number counts the step's own
+    cells from 1, leaving out the cell papermill injects.
+    """
+    injected = 0
+    for index, cell in enumerate(nb.get("cells", [])):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            injected += 1
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
+                continue
+            source = cell.get("source", "")
+            return CellFailure(
+                cell=index + 1 - injected,
+                execution_count=cell.get("execution_count"),
+                source="".join(source) if isinstance(source, list) else str(source),
+                ename=str(output.get("ename", "")),
+                evalue=str(output.get("evalue", "")),
+                traceback=_ANSI.sub("", "\n".join(output.get("traceback", []))),
+            )
+        if cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
+            source = cell.get("source", "")
+            return CellFailure(index + 1 - injected, cell.get("execution_count"),
+                               "".join(source) if isinstance(source, list) else str(source),
+                               "CellExecutionError", "the cell raised without an error output",
+                               "")
+    return None
+
+
+@dataclass
+class StepTask:
+    """Everything needed to execute one step, wherever it runs."""
+
+    step: str
+    notebook: str
+    parameters: dict[str, Any]
+    env: dict[str, str]
+    token: str
+    kernel_name: str | None = None
+    cwd: str | None = None
+    output_path: str | None = None
+    timeout: float | None = None
+    outputs: tuple[str, ...] = ()
+    notebook_text: str | None = None
+    fetch: dict[str, str] = field(default_factory=dict)
+    artifacts_url: str | None = None
+    on_cell: Callable[[int, int], None] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A progress callback lives in the runner's process only.
+        return {**self.__dict__, "on_cell": None}
+
+
+@dataclass
+class StepResult:
+    """What an execution gave back: the executed notebook, and how it ended."""
+
+    step: str
+    notebook: str | None = None
+    failure: CellFailure | None = None
+    error: str | None = None
+    killed: bool = False
+    duration: float = 0.0
+    outputs: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    missing_outputs: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (self.failure is None and self.error is None and not self.killed
+                and not self.missing_outputs)
+
+
+def execute_step(task: StepTask) -> StepResult:
+    """Execute one step's notebook with its params in a fresh kernel.
+
+    Parameters
+    ----------
+    task:
+        The step, its notebook, params, kernel environment, and where it runs.
+
+    Returns
+    -------
+    StepResult
+        Never raises for a failing notebook: the failing cell is in ``failure``.
+    """
+    from . import papermill_engine
+
+    started = time.perf_counter()
+    scratch = None
+    workdir = task.cwd
+    if workdir is None:
+        scratch = tempfile.mkdtemp(prefix=f"mlops-step-{task.step}-")
+        workdir = scratch
+    result = StepResult(task.step)
+    try:
+        notebook = Path(task.notebook)
+        if scratch is not None:
+            _materialise(task, Path(scratch))
+            notebook = Path(scratch) / ".mlops-step" / Path(task.notebook).name
+            notebook.parent.mkdir(parents=True, exist_ok=True)
+            notebook.write_text(task.notebook_text or "", encoding="utf-8")
+        output = Path(task.output_path) if task.output_path else \
+            Path(workdir) / ".mlops-step" / f"{task.step}.executed.ipynb"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            result.failure = _run(task, notebook, output, workdir)
+        except BaseException as exc:
+            if papermill_engine.was_killed(task.token) or isinstance(exc, KeyboardInterrupt):
+                result.killed = True
+                result.error = "killed"
+                return result
+            if isinstance(exc, Exception):
+                result.error = f"{type(exc).__name__}: {exc}"
+                return result
+            raise
+        result.notebook = output.read_text(encoding="utf-8") if output.is_file() else None
+        if result.failure is None:
+            result.missing_outputs = [p for p in task.outputs if not (Path(workdir) / p).exists()]
+            if scratch is not None and not result.missing_outputs:
+                result.outputs = _upload(task, Path(scratch))
+        if papermill_engine.was_killed(task.token):
+            result.killed = True
+        return result
+    finally:
+        papermill_engine.forget(task.token)
+        result.duration = time.perf_counter() - started
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(task: StepTask, notebook: Path, output: Path, workdir: str) -> CellFailure | None:
+    """papermill's execute_notebook without its process-wide ``chdir``, and without raising.
+
+    Writes the executed notebook to ``output``; returns the failing cell, if any.
+    """
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import (
+        prepare_notebook_metadata,
+        raise_for_execution_errors,
+        remove_error_markers,
+    )
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from .papermill_engine import ENGINE_NAME
+
+    nb = load_notebook_node(str(notebook))
+    if task.parameters:
+        nb = parameterize_notebook(nb, task.parameters, kernel_name=task.kernel_name,
+                                   engine_name=ENGINE_NAME)
+    nb = remove_error_markers(prepare_notebook_metadata(nb, str(notebook), str(output)))
+    kernel = papermill_engines.nb_kernel_name(engine_name=ENGINE_NAME, nb=nb,
+                                              name=task.kernel_name)
+    nb = papermill_engines.execute_notebook_with_engine(
+        ENGINE_NAME, nb, kernel_name=kernel, input_path=str(notebook),
+        output_path=str(output), progress_bar=False, mlops_track=False,
+        kernel_env=task.env, kernel_cwd=workdir, token=task.token,
+        execution_timeout=task.timeout, on_cell=task.on_cell,
+    )
+    failed = failure(nb)
+    try:
+        # Writes the notebook with papermill's banner pointing at the failing cell.
+        raise_for_execution_errors(nb, str(output))
+    except PapermillExecutionError:
+        pass
+    else:
+        from papermill.iorw import write_ipynb
+
+        write_ipynb(nb, str(output))
+    return failed
+
+
+def _materialise(task: StepTask, scratch: Path) -> None:
+    from ..store.artifacts import ArtifactStore
+
+    if not task.fetch:
+        return
+    if task.artifacts_url is None:
+        raise ValueError("A task run away from the runner's disk needs the artifact store URL.")
+    store = ArtifactStore(task.artifacts_url)
+    for relative, digest in task.fetch.items():
+        store.get_file(digest, scratch / relative)
+
+
+def _upload(task: StepTask, scratch: Path) -> dict[str, list[tuple[str, str, int]]]:
+    from ..store.artifacts import ArtifactStore
+
+    if task.artifacts_url is None:
+        raise ValueError("A task run away from the runner's disk needs the artifact store URL.")
+    store = ArtifactStore(task.artifacts_url)
+    stored: dict[str, list[tuple[str, str, int]]] = {}
+    for declared in task.outputs:
+        path = scratch / declared
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        stored[declared] = []
+        for file in files:
+            digest, size = store.put_file(file)
+            stored[declared].append((file.relative_to(scratch).as_posix(), digest, size))
+    return stored

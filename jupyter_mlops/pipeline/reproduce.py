@@ -1,0 +1,247 @@
+"""``reproduce(run_id)``: run a tracked notebook again, as it was, and compare.
+
+The run's notebook snapshot (the executed notebook a pipeline step, the ``mlops`` papermill
+engine or a notebook capture stored as an ``.ipynb`` artifact) is executed in a fresh kernel, in
+a scratch folder holding the data versions the run read (its stored inputs; upstream outputs
+come back through ``upstream()``), with the params it recorded, as a new run tagged
+``mlops.reproduces``. The result sets the metrics side by side (equal within a tolerance, or
+the differences) and the environment (python, platform, package versions then and now).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import Conflict, NotFound
+from ..records import Environment, Run, RunStatus, Source
+from .execution import CellFailure
+
+REPRODUCES_TAG = "mlops.reproduces"
+
+
+@dataclass(frozen=True)
+class MetricComparison:
+    """One metric then and now; ``equal`` within the tolerance (NaN equals NaN)."""
+
+    key: str
+    then: float | None
+    now: float | None
+    equal: bool
+
+
+@dataclass(frozen=True)
+class PackageChange:
+    """A package whose version differs between the two environments (None: not installed)."""
+
+    name: str
+    then: str | None
+    now: str | None
+
+
+@dataclass
+class Reproduction:
+    """The outcome of a reproduction: the new run, metrics and environment side by side."""
+
+    original_id: str
+    run_id: str
+    status: RunStatus
+    tolerance: float
+    metrics: list[MetricComparison] = field(default_factory=list)
+    python: tuple[str | None, str] = (None, "")
+    platform: tuple[str | None, str] = (None, "")
+    packages: list[PackageChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failure: CellFailure | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether it ran to the end and every metric matched."""
+        return self.status is RunStatus.FINISHED and all(m.equal for m in self.metrics)
+
+    def __str__(self) -> str:
+        lines = [f"Reproduction of run {self.original_id} as run {self.run_id}: "
+                 f"{self.status.value}" + (" - metrics match" if self.ok else "")]
+        if self.failure is not None:
+            lines.append(self.failure.render("reproduction"))
+        if self.metrics:
+            width = max(len(m.key) for m in self.metrics)
+            lines.append(f"\n{'metric':<{width}}  {'then':>14}  {'now':>14}  ")
+            for m in self.metrics:
+                mark = "=" if m.equal else "≠"
+                lines.append(f"{m.key:<{width}}  {_num(m.then):>14}  {_num(m.now):>14}  {mark}")
+        lines.append(f"\npython    {self.python[0] or '?'} -> {self.python[1]}"
+                     if self.python[0] != self.python[1] else f"\npython    {self.python[1]}")
+        if self.packages:
+            width = max(len(p.name) for p in self.packages)
+            lines.append(f"{len(self.packages)} package(s) changed:")
+            for p in self.packages:
+                lines.append(f"  {p.name:<{width}}  {p.then or '-':>12} -> {p.now or '-'}")
+        else:
+            lines.append("packages  unchanged")
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.8g}"
+
+
+def reproduce(run_id: str, tolerance: float = 1e-6, kernel_name: str | None = None,
+              keep: str | None = None) -> Reproduction:
+    """Re-execute a tracked run's notebook with its params and data versions, and compare.
+
+    Parameters
+    ----------
+    run_id:
+        The run to reproduce (a unique part of its id will do).
+    tolerance:
+        Relative and absolute tolerance under which two metric values are equal.
+    kernel_name:
+        The kernel to use; default: the one recorded in the notebook.
+    keep:
+        A folder to keep the scratch folder's files in (the executed notebook and what it
+        wrote); default: they are removed.
+
+    Returns
+    -------
+    Reproduction
+        Prints as a side-by-side of metrics and environments.
+    """
+    from ..tracking import capture
+    from ..tracking.run import ATTACH_ENV, start_run
+    from ..tracking.session import tracker
+    from .execution import StepTask, execute_step
+    from .runner import EXECUTED_PREFIX, INPUTS_PREFIX, UPSTREAM_TAG
+    from .upstream import UPSTREAM_ENV
+
+    track = tracker()
+    original = track.store.runs.get(track.store.runs.resolve_id(run_id))
+    if original.status is RunStatus.RUNNING:
+        raise Conflict(f"Run {original.id} is still running; reproduce it once it has ended.")
+    snapshot = _snapshot(original, EXECUTED_PREFIX)
+    text = track.store.artifacts.get_bytes(snapshot.digest).decode("utf-8")
+    nb = json.loads(text)
+    params = _params(original, nb)
+    scratch = Path(tempfile.mkdtemp(prefix="mlops-reproduce-"))
+    notes: list[str] = []
+    try:
+        for artifact in original.artifacts:
+            if artifact.path.startswith(INPUTS_PREFIX + "/"):
+                track.store.artifacts.get_file(artifact.digest,
+                                               scratch / artifact.path[len(INPUTS_PREFIX) + 1:])
+        if UPSTREAM_TAG not in original.tags:
+            notes += _unstored_inputs(original, INPUTS_PREFIX)
+        notebook = scratch / ".mlops-reproduce" / Path(snapshot.path).name
+        notebook.parent.mkdir(parents=True)
+        notebook.write_text(text, encoding="utf-8")
+        run = start_run(name=f"reproduce-{original.name}", experiment=original.experiment,
+                        tags={REPRODUCES_TAG: original.id})
+        run.set_source(Source("reproduce", path=snapshot.path))
+        workspace = track.store.workspace
+        env = {ATTACH_ENV: run.id, "JUPYTER_MLOPS_URI": workspace.uri,
+               "JUPYTER_MLOPS_ARTIFACTS": workspace.artifacts}
+        if UPSTREAM_TAG in original.tags:
+            env[UPSTREAM_ENV] = original.tags[UPSTREAM_TAG]
+        if params:
+            run.log_params(params)
+        result = execute_step(StepTask(
+            step=original.name, notebook=str(notebook), parameters=params, env=env,
+            token=run.id, kernel_name=kernel_name, cwd=str(scratch),
+            output_path=str(scratch / ".mlops-reproduce" / "executed.ipynb")))
+        if result.notebook is not None:
+            run.log_bytes(result.notebook.encode("utf-8"),
+                          f"{EXECUTED_PREFIX}/{Path(snapshot.path).name}")
+        status = RunStatus.FINISHED if result.ok else RunStatus.FAILED
+        run.end(status, result.failure.summary() if result.failure else result.error)
+        if keep is not None:
+            shutil.copytree(scratch, keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    again = track.store.runs.get(run.id)
+    now_env = capture.environment(with_packages=True)
+    then_env = (track.store.runs.environment(original.environment_digest)
+                if original.environment_digest else None)
+    return Reproduction(
+        original_id=original.id, run_id=run.id, status=status, tolerance=tolerance,
+        metrics=compare_metrics(original.metrics, again.metrics, tolerance),
+        python=(then_env.python if then_env else None, now_env.python),
+        platform=(then_env.platform if then_env else None, now_env.platform),
+        packages=compare_packages(then_env, now_env), notes=notes, failure=result.failure,
+    )
+
+
+def _snapshot(run: Run, executed_prefix: str) -> Any:
+    notebooks = [a for a in run.artifacts if a.path.endswith(".ipynb")]
+    if not notebooks:
+        raise NotFound(
+            f"Run {run.id} has no notebook snapshot (.ipynb artifact) to re-execute. Runs of "
+            "`jupyter mlops pipeline run`, of `papermill --engine mlops` and notebook captures "
+            "that store the notebook can be reproduced.")
+    executed = [a for a in notebooks if a.path.startswith(executed_prefix + "/")]
+    return (executed or notebooks)[0]
+
+
+def _params(run: Run, nb: dict[str, Any]) -> dict[str, Any]:
+    """The params to inject: papermill's typed record in the snapshot, else the run's params
+    read back as Python literals where they are ones (params are stored as text)."""
+    recorded = nb.get("metadata", {}).get("papermill", {}).get("parameters")
+    if isinstance(recorded, dict) and recorded:
+        return dict(recorded)
+    params: dict[str, Any] = {}
+    for key, text in run.params.items():
+        try:
+            params[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            try:
+                params[key] = json.loads(text)
+            except ValueError:
+                params[key] = text
+    return params
+
+
+def _unstored_inputs(run: Run, prefix: str) -> list[str]:
+    stored = {a.path for a in run.artifacts}
+    notes = []
+    for link in run.lineage:
+        if link.direction != "input" or link.kind not in ("file", "folder"):
+            continue
+        path = link.ref.rpartition("@")[0]
+        if not any(p == f"{prefix}/{path}" or p.startswith(f"{prefix}/{path}/") for p in stored):
+            notes.append(f"input {path} was not stored with the run; the notebook read "
+                         "whatever is at that path now.")
+    return notes
+
+
+def compare_metrics(then: dict[str, float], now: dict[str, float],
+                    tolerance: float) -> list[MetricComparison]:
+    """Each metric of either run, with whether both values agree within ``tolerance``."""
+    rows = []
+    for key in sorted(set(then) | set(now)):
+        a, b = then.get(key), now.get(key)
+        if a is None or b is None:
+            equal = False
+        elif math.isnan(a) or math.isnan(b):
+            equal = math.isnan(a) and math.isnan(b)
+        else:
+            equal = math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
+        rows.append(MetricComparison(key, a, b, equal))
+    return rows
+
+
+def compare_packages(then: Environment | None, now: Environment) -> list[PackageChange]:
+    """The packages whose versions differ (or that exist in only one environment)."""
+    if then is None or not then.packages:
+        return []
+    changes = []
+    for name in sorted(set(then.packages) | set(now.packages)):
+        a, b = then.packages.get(name), now.packages.get(name)
+        if a != b:
+            changes.append(PackageChange(name, a, b))
+    return changes
