@@ -483,10 +483,12 @@ class Runs:
         """
         run_ids = selector if selector is not None else list(ids)
         e = schema.experiments
-        query = select(_R, e.c.name.label("experiment_name")).join(
+        # The cell source can be large and only a run's detail view shows it.
+        columns = [c for c in _R.c if with_details or c.name != "source_cell"]
+        query = select(*columns, e.c.name.label("experiment_name")).join(
             e, e.c.id == _R.c.experiment_id
         ).where(_R.c.id.in_(run_ids))
-        base = {row.id: row for row in connection.execute(query)}
+        base = {row.id: row for row in connection.execute(query).all()}
         params = self._by_run(connection, schema.params, run_ids)
         tags = self._by_run(connection, schema.tags, run_ids)
         lm = schema.latest_metrics

@@ -185,12 +185,16 @@ class ActiveRun:
         """Buffer several metric values sharing one step and timestamp."""
         self._check_open()
         when = time.time() if timestamp is None else float(timestamp)
+        fixed = None if step is None else metric_step(next(iter(metrics), ""), step)
+        steps = self._steps
         rows = []
         for key, value in metrics.items():
-            check_key(key, "Metric")
-            number = metric_value(key, value)
-            at = self._steps.get(key, 0) if step is None else metric_step(key, step)
-            self._steps[key] = at + 1
+            if key not in steps:  # a key seen before was checked then
+                check_key(key, "Metric")
+            # Plain floats are the common case; everything else takes the full check.
+            number = value if type(value) is float else metric_value(key, value)
+            at = steps.get(key, 0) if fixed is None else fixed
+            steps[key] = at + 1
             rows.append((self.id, key, number, at, when))
         self._logged_metrics = True
         self._tracker.writer.extend(rows)
