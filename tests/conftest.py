@@ -17,9 +17,6 @@ import pytest
 
 from jupyter_mlops.config import Workspace
 
-# A real Jupyter server for the REST tests (jp_fetch); must be declared in the top conftest.
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
-
 PG_HOST = os.environ.get("JUPYTER_MLOPS_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("JUPYTER_MLOPS_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("JUPYTER_MLOPS_TEST_PG_USER", "postgres")

@@ -2,6 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+# pytest-jupyter's fixtures (jp_fetch and a real server) for this folder only: its autouse
+# event loop would fight Playwright's in the browser tests if it were a global plugin.
+from pytest_jupyter.jupyter_core import *  # noqa: F403
+from pytest_jupyter.jupyter_server import *  # noqa: F403
+
 
 @pytest.fixture
 def jp_server_config(tracking):
