@@ -71,7 +71,11 @@ class Store:
                 return _OPEN[key]
             engine = make_engine(workspace.uri)
             dispose_after_fork(engine)
-            migrate(engine)
+            try:
+                migrate(engine)
+            except BaseException:
+                engine.dispose()  # a refused or failed open must not leak its pool
+                raise
             store = cls(workspace, engine, ArtifactStore(workspace.artifacts))
             if cache:
                 _OPEN[key] = store
