@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "info": "jupyter_mlops.cli.workspace:info",
     "models": "jupyter_mlops.cli.models:models",
     "pipeline": "jupyter_mlops.cli.pipeline:pipeline",
+    "reference": "jupyter_mlops.cli.reference:reference",
     "reproduce": "jupyter_mlops.cli.pipeline:reproduce",
     "runs": "jupyter_mlops.cli.runs:runs",
     "serve": "jupyter_mlops.cli.models:serve",
