@@ -48,6 +48,9 @@ def _newer_metric(excluded: Any) -> Any:
     )
 
 
+_STATUSES = {status.value: status for status in RunStatus}
+
+
 def _to_db(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -493,10 +496,10 @@ class Runs:
         tags = self._by_run(connection, schema.tags, run_ids)
         lm = schema.latest_metrics
         metrics: dict[str, dict[str, float]] = {}
-        for row in connection.execute(
+        for run_id, key, value in connection.execute(
             select(lm.c.run_id, lm.c.key, lm.c.value).where(lm.c.run_id.in_(run_ids))
-        ):
-            metrics.setdefault(row.run_id, {})[row.key] = _from_db(row.value)
+        ).all():
+            metrics.setdefault(run_id, {})[key] = math.nan if value is None else value
         artifacts: dict[str, list[Artifact]] = {}
         lineage: dict[str, list[LineageLink]] = {}
         if with_details:
@@ -534,7 +537,8 @@ class Runs:
         query = select(table.c.run_id, table.c.key, table.c.value).where(
             table.c.run_id.in_(run_ids)
         )
-        for run_id, key, value in connection.execute(query):
+        # fetchall: one driver call instead of a Python round trip per row.
+        for run_id, key, value in connection.execute(query).all():
             out.setdefault(run_id, {})[key] = value
         return out
 
@@ -628,7 +632,7 @@ def _record(
         id=row.id,
         experiment=row.experiment_name,
         name=row.name,
-        status=RunStatus(row.status),
+        status=_STATUSES[row.status],
         start_time=row.start_time,
         end_time=row.end_time,
         parent_id=row.parent_id,
