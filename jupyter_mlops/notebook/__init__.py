@@ -15,7 +15,8 @@ from typing import Any
 
 from ..records import Source
 
-_loaded: dict[int, tuple[Any, Any]] = {}  # id(shell) -> (magics instance, source provider)
+# id(shell) -> (the magics instances, source provider)
+_loaded: dict[int, tuple[tuple[Any, ...], Any]] = {}
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -24,16 +25,18 @@ def load_ipython_extension(ipython: Any) -> None:
         return
     from ..tracking import capture
     from . import tracked
+    from .feature_magics import FeatureMagics
     from .magics import MlopsMagics
 
     magics = MlopsMagics(ipython)
-    ipython.register_magics(magics)
+    features = FeatureMagics(ipython)
+    ipython.register_magics(magics, features)
 
     def provider() -> Source | None:
         return tracked.current_source(ipython)
 
     capture.register_source_provider(provider)
-    _loaded[id(ipython)] = (magics, provider)
+    _loaded[id(ipython)] = ((magics, features), provider)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -44,13 +47,14 @@ def unload_ipython_extension(ipython: Any) -> None:
     from ..tracking import capture
     from . import notebook_path, papermill_info
 
-    magics, provider = entry
-    magics.close_span()
+    instances, provider = entry
+    instances[0].close_span()
     capture.unregister_source_provider(provider)
-    for kind in ("line", "cell"):
-        table = ipython.magics_manager.magics[kind]
-        for name in ("mlops_track", "mlops_runs", "mlops_compare"):
-            if table.get(name) is not None and getattr(table[name], "__self__", None) is magics:
-                del table[name]
+    for instance in instances:
+        for kind, names in instance.magics.items():
+            table = ipython.magics_manager.magics[kind]
+            for name in names:
+                if getattr(table.get(name), "__self__", None) is instance:
+                    del table[name]
     notebook_path.forget()
     papermill_info.forget()
