@@ -61,10 +61,10 @@ class FeatureMagics(Magics):
     """Magics that version data, check drift, register models and run pipelines."""
 
     def _value(self, target: str) -> Any:
-        """The notebook variable ``target`` names, else ``target`` itself (a path or ref)."""
+        """The notebook variable ``target`` names, else ``target`` unquoted (a path or ref)."""
         if target.isidentifier() and target in self.shell.user_ns:
             return self.shell.user_ns[target]
-        return target
+        return _unquote(target)
 
     # -- %mlops_data ------------------------------------------------------------------------
 
@@ -140,7 +140,7 @@ class FeatureMagics(Magics):
     def _labelled(self, target: str) -> Any:
         value = self._value(target)
         attrs = getattr(value, "attrs", None)
-        if value is target or not isinstance(attrs, dict) or "mlops_ref" in attrs:
+        if isinstance(value, str) or not isinstance(attrs, dict) or "mlops_ref" in attrs:
             return value
         # The report names each side by the frame's label: the variable's name says more than
         # "DataFrame", and a shallow copy keeps the user's frame untouched.
@@ -169,7 +169,7 @@ class FeatureMagics(Magics):
             return None
         args = parse_argstring(self.mlops_register, line)
         source = self._value(args.model)
-        if source is args.model and not args.model.startswith("runs:/"):
+        if isinstance(source, str) and not source.startswith("runs:/"):
             raise UsageError(f"{args.model!r} is not a variable of this notebook: pass the "
                              "variable holding the model, or a runs:/RUN_ID/PATH URI.")
         from ..models import register_model
@@ -212,7 +212,13 @@ class FeatureMagics(Magics):
                 f"versions of {args.name!r} are registered"
             print(f"No {what} yet: register one with %mlops_register NAME MODEL_VAR.")
             return None
-        return PromoteForm(args.name, frame) if args.promote else frame
+        if not args.promote:
+            return frame
+        try:
+            return PromoteForm(args.name, frame)
+        except ImportError:
+            raise UsageError("--promote needs ipywidgets: pip install ipywidgets, or call "
+                             "mlops.models.promote(...).") from None
 
     # -- %mlops_pipeline run ----------------------------------------------------------------
 

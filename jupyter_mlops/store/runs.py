@@ -51,6 +51,19 @@ def _newer_metric(excluded: Any) -> Any:
 _STATUSES = {status.value: status for status in RunStatus}
 
 
+def _plain_rows(connection: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """All rows of a query of text and float columns, straight from the driver's cursor.
+
+    Such columns need no result processing, and building a Row per value is the larger part
+    of listing thousands of runs' params, metrics and tags.
+    """
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _to_db(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -496,9 +509,9 @@ class Runs:
         tags = self._by_run(connection, schema.tags, run_ids)
         lm = schema.latest_metrics
         metrics: dict[str, dict[str, float]] = {}
-        for run_id, key, value in connection.execute(
-            select(lm.c.run_id, lm.c.key, lm.c.value).where(lm.c.run_id.in_(run_ids))
-        ).all():
+        for run_id, key, value in _plain_rows(
+            connection, select(lm.c.run_id, lm.c.key, lm.c.value).where(lm.c.run_id.in_(run_ids))
+        ):
             metrics.setdefault(run_id, {})[key] = math.nan if value is None else value
         artifacts: dict[str, list[Artifact]] = {}
         lineage: dict[str, list[LineageLink]] = {}
@@ -537,8 +550,7 @@ class Runs:
         query = select(table.c.run_id, table.c.key, table.c.value).where(
             table.c.run_id.in_(run_ids)
         )
-        # fetchall: one driver call instead of a Python round trip per row.
-        for run_id, key, value in connection.execute(query).all():
+        for run_id, key, value in _plain_rows(connection, query):
             out.setdefault(run_id, {})[key] = value
         return out
 

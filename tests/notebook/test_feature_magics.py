@@ -93,15 +93,20 @@ def test_drift_between_variables_is_shown_and_saved(shell, cell):
     assert [r.id for r in saved] == [report.id]
 
 
-def test_drift_against_a_dataset_version_and_with_categorical(shell, cell):
+def test_drift_against_a_dataset_version_a_file_and_with_categorical(shell, cell, tmp_path):
     _frames(shell)
+    path = tmp_path / "live data.csv"
+    shell.user_ns["live"].to_csv(path, index=False)
     with capture_output():
         cell(shell, "%mlops_data customers train")
         result = cell(shell, "%mlops_drift customers@1 train --categorical age")
+        from_file = cell(shell, f"%mlops_drift customers@1 '{path}' --columns age")
     report = result.result
     assert result.success and not report.drifted
     assert report.record.reference == "customers@1"
     assert report.result("age").type == "categorical"
+    assert from_file.success and from_file.result.drifted_columns == ["age"]
+    assert from_file.result.record.current == str(path)
 
 
 def test_drift_refusals_are_one_line_usage_errors(shell, cell):
