@@ -7,8 +7,10 @@ DataFrame or, for a reference only, a profile):
 - a path to a ``.csv``, ``.parquet``/``.pq``, ``.feather`` or ``.json`` file;
 - a dataset version ``"customers@3"`` (loaded by ``jupyter_mlops.data.load_data`` when that
   capability is installed);
+- a registered model ``"churn@champion"`` with ``since="7d"``: what the served model saw in
+  that window, from the serving prediction log;
 - a callable taking no arguments (or ``since=`` when a window is asked for) that returns any
-  of the above: the hook through which a served model's logged inputs will arrive;
+  of the above;
 - a profile (see ``monitor.profile``), as a reference only.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +136,8 @@ def _named(text: str, role: str, since: float | str | None) -> Source:
     if suffix in _READERS:
         raise NotFound(f"No file {text!r}.")
     if "@" in text:
-        # A DataFrame version loads as a frame; a file version as the path of its copy.
+        # A DataFrame version loads as a frame, a file version as the path of its copy, and a
+        # model with since= as what the served model saw in that window.
         source = resolve(_load_version(text, since), role)
         source.label = text
         return source
@@ -142,12 +146,54 @@ def _named(text: str, role: str, since: float | str | None) -> Source:
     )
 
 
-def _load_version(ref: str, since: float | str | None) -> Any:
-    if since is not None:
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def since_timestamp(since: float | str) -> float:
+    """``since`` as an epoch time: a duration back from now ("7d", "12h", "30m") or a time."""
+    if isinstance(since, (int, float)) and not isinstance(since, bool):
+        return float(since)
+    text = str(since).strip().lower()
+    if len(text) > 1 and text[-1] in _UNITS:
+        try:
+            return time.time() - float(text[:-1]) * _UNITS[text[-1]]
+        except ValueError:
+            pass
+    raise InvalidInput(
+        f"since={since!r} is not a window: use a duration such as '7d', '12h' or '30m', or "
+        "a time in seconds since the epoch."
+    )
+
+
+def served_inputs(ref: str, since: float | str) -> Any:
+    """What the served model ``ref`` ("churn@champion", "churn/3", "churn") saw since then.
+
+    The rows come from the serving prediction log: the input columns and ``prediction``.
+    """
+    name = ref.removeprefix("models:/").split("@", 1)[0].split("/", 1)[0]
+    tables = importlib.import_module("jupyter_mlops.models.tables")
+    start = since_timestamp(since)
+    frame = tables.predictions(name, since=start)
+    if frame.empty:
         raise InvalidInput(
-            f"since= selects a served model's logged inputs, which this release does not log "
-            f"yet; pass {ref!r} without since=, or a loader function."
+            f"No logged predictions of model {name!r} since {since}: serve it with "
+            f"`jupyter mlops serve {ref}` (the prediction log is on by default), or widen "
+            "the window."
         )
+    return frame.drop(columns=["version", "timestamp", "request_id"], errors="ignore")
+
+
+def _is_model(ref: str) -> bool:
+    name = ref.removeprefix("models:/").split("@", 1)[0].split("/", 1)[0]
+    registry = importlib.import_module("jupyter_mlops.models.registry")
+    return any(model.name == name for model in registry.list_models())
+
+
+def _load_version(ref: str, since: float | str | None) -> Any:
+    # With a window, a registered model's name means what it saw while served; a dataset
+    # version on the other side of the same report still loads as itself.
+    if since is not None and (ref.startswith("models:/") or _is_model(ref)):
+        return served_inputs(ref, since)
     try:
         data = importlib.import_module("jupyter_mlops.data")
     except ModuleNotFoundError as exc:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_mlops.errors import InvalidInput, MissingDependency, NotFound
+from jupyter_mlops.errors import InvalidInput, NotFound
 from jupyter_mlops.monitor import drift_report, profile_of
 
 
@@ -182,17 +182,3 @@ def test_files_loaders_and_dataset_versions(tmp_path):
         drift_report("customers", cur)
     with pytest.raises(InvalidInput, match="Cannot compare a int"):
         drift_report(3, cur)
-
-
-def test_a_dataset_version_without_the_data_capability_says_so(monkeypatch):
-    import importlib
-
-    try:
-        if hasattr(importlib.import_module("jupyter_mlops.data"), "load_data"):
-            pytest.skip("jupyter_mlops.data.load_data is installed: versions load for real")
-    except ModuleNotFoundError:
-        pass
-    with pytest.raises(MissingDependency, match=r"customers@3.*jupyter_mlops\.data"):
-        drift_report("customers@3", frame(10, 0))
-    with pytest.raises(InvalidInput, match="since="):
-        drift_report(frame(10, 0), "churn@champion", since="7d")
