@@ -119,8 +119,8 @@ def performance_report(
         "classification", "regression", or "auto" (regression for a float target with more
         than 20 distinct values).
     baseline:
-        Metric values to compare against (the registration-time metrics), or "first" to use
-        the first window's.
+        Metric values to compare against, or "first" to use the first window's; default for a
+        registered model reference: the metrics its version had at registration.
     features:
         The model's input columns (default: all but target, time and prediction columns).
     prediction:
@@ -159,9 +159,18 @@ def performance_report(
             raise InvalidInput(f"baseline must be metric values or 'first', not {baseline!r}.")
         first = result.iloc[0] if len(result) else {}
         base = {m: float(first[m]) for m in (CLASSIFICATION + REGRESSION) if m in result}
+    elif baseline is None and isinstance(model, str):
+        base = _registered_metrics(model, result)
     else:
         base = {str(k): float(v) for k, v in (baseline or {}).items()}
     return PerformanceReport(result, task, base, time_column)
+
+
+def _registered_metrics(uri: str, result: Any) -> dict[str, float]:
+    """The metrics a registered model version had at registration, for the windows' metrics."""
+    registry = importlib.import_module("jupyter_mlops.models.registry")
+    version = registry.get_version(uri)
+    return {m: float(v) for m, v in version.metrics.items() if m in result.columns}
 
 
 def _task(target: Any) -> str:

@@ -48,3 +48,18 @@ def test_no_logged_inputs_and_bad_windows_are_clear(tracking, trained):
         drift_report(trained.X, "churn@champion", since="7d")
     with pytest.raises(InvalidInput, match="is not a window"):
         drift_report(trained.X, "churn@champion", since="soon")
+
+
+def test_performance_baseline_is_the_registration_time_metric(tracking, trained):
+    import pandas as pd
+
+    from jupyter_mlops import performance_report
+
+    register(trained, alias="champion", accuracy=0.97)
+    data = trained.X.copy()
+    data["churned"] = trained.y
+    data["day"] = pd.date_range("2026-01-01", periods=len(data), freq="h")
+    report = performance_report("churn@champion", data, target="churned", time_column="day",
+                                window="1D")
+    assert report.baseline == {"auc": 0.9, "accuracy": 0.97}, report.frame.columns
+    assert len(report.frame) >= 12
