@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._lazy import lazy_exports
+
 __version__ = "0.1.0"
 
 # name -> module that defines it
@@ -124,17 +126,15 @@ __all__ = [
 ]
 
 
+_lazy_getattr, __dir__ = lazy_exports("jupyter_mlops", _EXPORTS, globals(), __all__)
+
+
 def __getattr__(name: str) -> Any:
     if name == "models":
         # The package itself is callable (mlops.models() is the registry as a DataFrame), so
         # `from jupyter_mlops import models` still gives the package.
         return importlib.import_module("jupyter_mlops.models")
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'jupyter_mlops' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy_getattr(name)
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -153,10 +153,6 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-mlops"}]
-
-
-def __dir__() -> list[str]:
-    return __all__
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
