@@ -28,7 +28,7 @@ def fill(root: Path, count: int) -> None:
     from jupyter_mlops.config import resolve_workspace
     from jupyter_mlops.store import Store, schema
     from jupyter_mlops.store.engine import write
-    from jupyter_mlops.tracking.run import new_run_id
+    from jupyter_mlops.tracking.ids import new_run_id
 
     store = Store.open(resolve_workspace(root), cache=False)
     now = time.time() - count

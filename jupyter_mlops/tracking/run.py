@@ -18,11 +18,9 @@ import contextvars
 import functools
 import inspect
 import os
-import random
 import threading
 import time
 import traceback
-import uuid
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any, TypeVar
 from ..errors import Conflict, InvalidInput, NotFound
 from ..records import Run, RunStatus, Source
 from . import capture
+from .ids import friendly_name, new_run_id
 from .session import HOST, Tracker, tracker
 from .values import check_key, metric_step, metric_value, param_value, tag_value
 
@@ -42,39 +41,6 @@ _stack: contextvars.ContextVar[tuple[ActiveRun, ...]] = contextvars.ContextVar(
 )
 _bare: dict[int, list[ActiveRun]] = {}
 _bare_lock = threading.Lock()
-
-_ADJECTIVES = ("amber", "brisk", "calm", "deft", "eager", "fond", "glad", "hale", "keen",
-               "lucid", "mild", "neat", "proud", "quick", "rapid", "sage", "tidy", "vivid",
-               "warm", "zesty")
-_NOUNS = ("alder", "badger", "cedar", "dune", "egret", "fjord", "gecko", "heron", "ibis",
-          "jay", "kestrel", "lark", "marten", "newt", "otter", "plover", "quail", "raven",
-          "swift", "tern")
-
-
-_id_lock = threading.Lock()
-_last_id = [0, 0]  # (milliseconds, random part) of the previous id of this process
-
-
-def new_run_id() -> str:
-    """A 32-hex id that sorts by creation time (UUIDv7 layout: 48-bit milliseconds first).
-
-    Ids made in the same millisecond by this process count up from the previous one, so they
-    sort in creation order too (RFC 9562's monotonic method).
-    """
-    millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big") & ((1 << 74) - 1)
-    with _id_lock:
-        if millis <= _last_id[0]:
-            millis, rand = _last_id[0], _last_id[1] + 1
-        _last_id[0], _last_id[1] = millis, rand
-    high = (millis << 16) | (0x7 << 12) | (rand >> 62)
-    low = (0b10 << 62) | (rand & ((1 << 62) - 1))
-    return uuid.UUID(int=(high << 64) | low).hex
-
-
-def _friendly_name() -> str:
-    return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}-{random.randrange(1000):03d}"
-
 
 class ActiveRun:
     """A run of this process: log into it, end it, or use it with ``with`` or as a decorator."""
@@ -465,7 +431,7 @@ def start_run(
             store_diff=lambda data: track.store.artifacts.put_bytes(data)[0],
         )
     run = ActiveRun(
-        track, experiment, name or _friendly_name(), parent, clean_tags, capture.source(),
+        track, experiment, name or friendly_name(), parent, clean_tags, capture.source(),
         environment.digest, git,
         {"name": name, "experiment": experiment, "tags": tags, "nested": nested},
     )
