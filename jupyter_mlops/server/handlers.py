@@ -205,6 +205,11 @@ ROUTES: list[tuple[str, type[MlopsHandler]]] = [
     (f"runs/{RUN_ID}/artifacts/(?P<path>.+)", ArtifactHandler),
 ]
 
+# Registry, dataset and drift routes; imported last because they build on MlopsHandler.
+from .feature_handlers import FEATURE_ROUTES  # noqa: E402
+
+ROUTES += FEATURE_ROUTES
+
 
 def setup_handlers(web_app: Any) -> None:
     base = url_path_join(web_app.settings["base_url"], "jupyter-mlops", "api")
