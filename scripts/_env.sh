@@ -1,5 +1,5 @@
 # Shared by scripts/demo and scripts/test: make the virtual environment and install into it.
-# The install is skipped while pyproject.toml is unchanged since the last one.
+# The install is skipped while pyproject.toml and the sidebar's sources are unchanged.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -10,7 +10,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
-stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)-${MLOPS_EXTRAS:-dev}"
+# The sidebar's sources are in the stamp too: the installed copy of the built labextension
+# is only refreshed by an install, and a stale bundle would be tested and shipped otherwise.
+sources=$(find pyproject.toml labextension/package.json labextension/yarn.lock labextension/src \
+  labextension/style -type f -not -path '*/__tests__/*' -print0 | sort -z | xargs -0 sha1sum | sha1sum)
+stamp="$VENV/.installed-${sources:0:12}-${MLOPS_EXTRAS:-dev}"
 if [ ! -f "$stamp" ]; then
   echo "==> installing jupyter-mlops[${MLOPS_EXTRAS:-dev}] and its dependencies"
   "$VENV/bin/python" -m pip install -q -e ".[${MLOPS_EXTRAS:-dev}]" 2>&1 | grep -v '^WARNING: Location' || true

@@ -20,6 +20,7 @@ DRIFT_COLOUR = "#d62728"
 STABLE_COLOUR = "#2ca02c"
 REFERENCE_COLOUR = "#1f77b4"
 CURRENT_COLOUR = "#ff7f0e"
+LOG_SPREAD = 1000.0
 
 
 def _score(result: DriftResult) -> float:
@@ -53,7 +54,12 @@ def scores_figure(report: DriftReport) -> Any:
     scores = [_score(r) for r in tested]
     finite = [s for s in scores if math.isfinite(s)]
     cap = max([2.0, *finite]) * 1.1
-    shown = [min(s, cap) if not math.isnan(s) else 0.0 for s in scores]
+    positive = [s for s in finite if s > 0]
+    # p-value tests on large samples give ratios like 1e60 beside 0.5: on a linear axis every
+    # other bar vanishes, so a wide spread gets a log axis (where 0 cannot be drawn).
+    log = bool(positive) and max(positive) / min(positive) > LOG_SPREAD
+    floor = min([*positive, 1.0]) / 10 if log else 0.0
+    shown = [max(min(s, cap), floor) if not math.isnan(s) else floor for s in scores]
     figure = go.Figure(go.Bar(
         x=[r.column for r in tested], y=shown,
         marker_color=[DRIFT_COLOUR if r.drifted else STABLE_COLOUR for r in tested],
@@ -61,8 +67,11 @@ def scores_figure(report: DriftReport) -> Any:
         hovertemplate=("%{x} (%{customdata[3]})<br>%{customdata[0]} = %{customdata[1]:.4g}"
                        "<br>threshold %{customdata[2]:.4g}<extra></extra>"),
     ))
-    figure.add_hline(y=1.0, line_dash="dash", line_color="black",
+    # Shapes on a log axis are placed in log10 units: the threshold 1 is at 0 there.
+    figure.add_hline(y=0.0 if log else 1.0, line_dash="dash", line_color="black",
                      annotation_text="threshold", annotation_position="top left")
+    if log:
+        figure.update_yaxes(type="log")
     verdict = "drift detected" if report.drifted else "no dataset drift"
     figure.update_layout(
         title=(f"{report.record.reference} → {report.record.current}: {verdict} "

@@ -6,8 +6,18 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IAliasMove,
+  IAuditEntry,
+  IDataset,
+  IDatasetDetail,
+  IDatasetDiff,
+  IDriftDetail,
+  IDriftReport,
   IExperiment,
   IMetricHistory,
+  IModelCard,
+  IModelDetail,
+  IRegisteredModel,
   IRun,
   IRunsPage,
   IRunsQuery
@@ -35,7 +45,8 @@ export function apiUrl(settings: ServerConnection.ISettings, ...parts: string[])
 export async function request<T>(
   settings: ServerConnection.ISettings,
   path: string[],
-  query: Record<string, string | number | undefined> = {}
+  query: Record<string, string | number | undefined> = {},
+  init: RequestInit = {}
 ): Promise<T> {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
@@ -45,7 +56,7 @@ export async function request<T>(
   }
   const search = params.toString();
   const url = apiUrl(settings, ...path.map(encodeURIComponent)) + (search ? `?${search}` : '');
-  const response = await ServerConnection.makeRequest(url, {}, settings);
+  const response = await ServerConnection.makeRequest(url, init, settings);
   const text = await response.text();
   let body: unknown = null;
   try {
@@ -56,7 +67,8 @@ export async function request<T>(
   if (!response.ok) {
     const message =
       (body as { error?: { message?: string } } | null)?.error?.message ??
-      `Not Found: ${response.status} ${response.statusText}`;
+      // No JSON error: not our handler. A 404 then means the extension is not there.
+      `${response.status === 404 ? 'Not Found' : 'Server error'}: ${response.status} ${response.statusText}`;
     throw new ApiError(response.status, message);
   }
   return body as T;
@@ -101,5 +113,95 @@ export function artifactUrl(
   id: string,
   path: string
 ): string {
-  return apiUrl(settings, 'runs', id, 'artifacts', ...path.split('/').map(encodeURIComponent));
+  return apiUrl(
+    settings,
+    'runs',
+    encodeURIComponent(id),
+    'artifacts',
+    ...path.split('/').map(encodeURIComponent)
+  );
+}
+
+// -- the model registry -----------------------------------------------------------------------
+
+export async function listModels(
+  settings: ServerConnection.ISettings
+): Promise<IRegisteredModel[]> {
+  return (await request<{ models: IRegisteredModel[] }>(settings, ['models'])).models;
+}
+
+export function getModel(settings: ServerConnection.ISettings, name: string): Promise<IModelDetail> {
+  return request<IModelDetail>(settings, ['models', name]);
+}
+
+export async function getAudit(
+  settings: ServerConnection.ISettings,
+  name: string
+): Promise<IAuditEntry[]> {
+  return (await request<{ entries: IAuditEntry[] }>(settings, ['models', name, 'audit'])).entries;
+}
+
+export function getCard(
+  settings: ServerConnection.ISettings,
+  name: string,
+  version?: number
+): Promise<IModelCard> {
+  return request<IModelCard>(settings, ['models', name, 'card'], { version });
+}
+
+/** Point `alias` at `version`; the server records the move and the reason in the audit log. */
+export async function moveAlias(
+  settings: ServerConnection.ISettings,
+  name: string,
+  alias: string,
+  version: number,
+  reason: string
+): Promise<IAliasMove> {
+  const init: RequestInit = {
+    method: 'POST',
+    body: JSON.stringify({ version, reason }),
+    headers: { 'Content-Type': 'application/json' }
+  };
+  return (await request<{ move: IAliasMove }>(settings, ['models', name, 'aliases', alias], {}, init))
+    .move;
+}
+
+// -- data versions ----------------------------------------------------------------------------
+
+export async function listDatasets(settings: ServerConnection.ISettings): Promise<IDataset[]> {
+  return (await request<{ datasets: IDataset[] }>(settings, ['datasets'])).datasets;
+}
+
+export function getDataset(
+  settings: ServerConnection.ISettings,
+  name: string
+): Promise<IDatasetDetail> {
+  return request<IDatasetDetail>(settings, ['datasets', name]);
+}
+
+export function diffDataset(
+  settings: ServerConnection.ISettings,
+  name: string,
+  a: number,
+  b: number
+): Promise<IDatasetDiff> {
+  return request<IDatasetDiff>(settings, ['datasets', name, 'diff'], { a, b });
+}
+
+// -- drift reports ----------------------------------------------------------------------------
+
+export async function listDriftReports(
+  settings: ServerConnection.ISettings,
+  name?: string
+): Promise<IDriftReport[]> {
+  return (await request<{ reports: IDriftReport[] }>(settings, ['drift'], { name })).reports;
+}
+
+/** A report with its score chart, or with one column's distributions overlaid. */
+export function getDriftReport(
+  settings: ServerConnection.ISettings,
+  id: string,
+  column?: string
+): Promise<IDriftDetail> {
+  return request<IDriftDetail>(settings, ['drift', id], { column });
 }

@@ -30,7 +30,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.id = 'jupyter-mlops-sidebar';
     panel.addClass('jp-mlops-panel');
     panel.title.icon = mlopsIcon;
-    panel.title.caption = 'MLOps: runs';
+    panel.title.caption = 'MLOps: runs, models, data and drift';
     panel.disposed.connect(() => model.dispose());
     app.shell.add(panel, 'left', { rank: 900 });
     if (restorer) {

@@ -74,3 +74,170 @@ export interface IRunsQuery {
   limit: number;
   offset: number;
 }
+
+// -- the model registry -----------------------------------------------------------------------
+
+export interface IRegisteredModel {
+  name: string;
+  description: string | null;
+  tags: Record<string, string>;
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+  latest_version: number | null;
+  version_count: number;
+  aliases: Record<string, number>;
+}
+
+export interface IModelVersion {
+  name: string;
+  version: number;
+  status: string;
+  flavor: string;
+  run_id: string | null;
+  created_at: number;
+  created_by: string;
+  description: string | null;
+  metrics: Record<string, MetricValue>;
+  params: Record<string, string>;
+  datasets: string[];
+  aliases: string[];
+}
+
+export interface IModelDetail {
+  name: string;
+  versions: IModelVersion[];
+  aliases: Record<string, number>;
+}
+
+export interface IAuditEntry {
+  id: number;
+  name: string;
+  action: string;
+  version: number | null;
+  alias: string | null;
+  from_value: string | null;
+  to_value: string | null;
+  user: string;
+  timestamp: number;
+  reason: string | null;
+}
+
+export interface IAliasMove {
+  name: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  user: string;
+  timestamp: number;
+  reason: string | null;
+}
+
+export interface IModelCard {
+  uri: string;
+  markdown: string;
+  html: string;
+}
+
+// -- data versions ----------------------------------------------------------------------------
+
+export interface IDataset {
+  name: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+  latest_version: number | null;
+  version_count: number;
+  schema: string | null;
+}
+
+export interface IColumnProfile {
+  type?: string;
+  dtype?: string;
+  count?: number;
+  nulls?: number;
+  distinct?: number;
+  min?: MetricValue | string;
+  max?: MetricValue | string;
+  mean?: MetricValue;
+  std?: MetricValue;
+}
+
+export interface IDatasetVersion {
+  name: string;
+  version: number;
+  ref: string;
+  kind: string;
+  digest: string;
+  bytes: number;
+  created_at: number;
+  created_by: string;
+  rows: number | null;
+  files: number | null;
+  columns: Record<string, string>;
+  format: string | null;
+  source: string | null;
+  description: string | null;
+  run_id: string | null;
+  profile: { rows: number | null; columns: Record<string, IColumnProfile> } | null;
+}
+
+export interface IDatasetDetail {
+  name: string;
+  versions: IDatasetVersion[];
+}
+
+export interface IDatasetDiff {
+  a: string;
+  b: string;
+  kind: string;
+  rows: (number | null)[];
+  added: string[];
+  removed: string[];
+  retyped: { column: string; a: string; b: string }[];
+  changes: { column: string; change: string; a: unknown; b: unknown; delta: unknown }[];
+  same: boolean;
+  summary: string;
+}
+
+// -- drift reports ----------------------------------------------------------------------------
+
+export interface IDriftResult {
+  column: string;
+  type: string;
+  statistic: string | null;
+  value: MetricValue;
+  threshold: MetricValue;
+  drifted: boolean;
+  role: string;
+  note: string;
+}
+
+export interface IDriftReport {
+  id: string;
+  created_at: number;
+  reference: string;
+  current: string;
+  drifted: boolean;
+  share: MetricValue;
+  drift_share: MetricValue;
+  method: string;
+  reference_rows: number;
+  current_rows: number;
+  results: IDriftResult[];
+  name: string | null;
+  model: string | null;
+  run_id: string | null;
+  details: Record<string, unknown>;
+}
+
+/** A plotly figure as plotly.py's to_json writes it. */
+export interface IFigure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+}
+
+export interface IDriftDetail {
+  report: IDriftReport;
+  figure: IFigure;
+}

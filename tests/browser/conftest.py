@@ -43,7 +43,9 @@ def start_lab(root: Path, env_extra: dict[str, str] | None = None) -> tuple[str,
          "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
          f"--ServerApp.root_dir={root}", "--allow-root",
          f"--LabApp.workspaces_dir={root / '.lab' / 'workspaces'}",
-         f"--LabApp.user_settings_dir={root / '.lab' / 'settings'}"],
+         f"--LabApp.user_settings_dir={root / '.lab' / 'settings'}",
+         # window.jupyterapp lets a test run JupyterLab commands (switching the theme).
+         "--LabApp.expose_app_in_browser=True"],
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
     )
     base = f"http://127.0.0.1:{port}"

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def open_sidebar(browser, lab: str):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{lab}/lab?token={TOKEN}")
+    # A new named workspace per page: otherwise the layout a previous page saved (sidebar
+    # open) is restored, and clicking the tab would close the panel.
+    page.goto(f"{lab}/lab/workspaces/test-{uuid.uuid4().hex[:8]}?token={TOKEN}")
     page.wait_for_selector("#jp-main-dock-panel", timeout=90_000)
     page.locator(
         '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]'

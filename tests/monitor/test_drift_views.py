@@ -50,7 +50,21 @@ def test_scores_figure_puts_every_tested_column_against_the_threshold(report):
     assert list(bar.x) == ["x", "y", "c"]
     scores = dict(zip(bar.x, bar.y, strict=True))
     assert scores["x"] > 1 > scores["y"]
-    assert figure.layout.shapes[0].y0 == 1.0
+    log = figure.layout.yaxis.type == "log"
+    # The threshold line sits at score 1, which is 0 in a log axis's coordinates.
+    assert figure.layout.shapes[0].y0 == (0.0 if log else 1.0)
+
+
+def test_scores_figure_uses_a_log_axis_when_scores_span_many_decades():
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"moved": rng.normal(0, 1, 800), "same": rng.normal(0, 1, 800)})
+    current = pd.DataFrame({"moved": rng.normal(0.6, 1, 800), "same": rng.normal(0, 1, 800)})
+    # Under 1,000 rows the automatic choice is the KS test, whose p-value ratios span decades.
+    figure = drift_report(reference, current).figure()
+    scores = dict(zip(figure.data[0].x, figure.data[0].y, strict=True))
+    assert figure.layout.yaxis.type == "log"
+    assert scores["moved"] > 1e6 and 0 < scores["same"] < 1
+    assert figure.layout.shapes[0].y0 == 0.0
 
 
 def test_column_figures_overlay_both_distributions(report):

@@ -4,6 +4,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { artifactUrl, getMetric, getRun } from '../api';
 import { formatMetric } from '../model';
 import { IMetricHistory, IRun } from '../tokens';
+import { KeyValues } from './common';
 import { MetricChart } from './MetricChart';
 
 export interface IRunDetailProps {
@@ -119,28 +120,6 @@ function RunFacts(props: IRunDetailProps & { run: IRun }): JSX.Element {
         </div>
       ) : null}
       {run.error ? <pre className="jp-mlops-error">{run.error}</pre> : null}
-    </div>
-  );
-}
-
-function KeyValues(props: { title: string; values: Record<string, string> }): JSX.Element | null {
-  const entries = Object.entries(props.values);
-  if (!entries.length) {
-    return null;
-  }
-  return (
-    <div>
-      <h4>{props.title}</h4>
-      <table className="jp-mlops-kv">
-        <tbody>
-          {entries.map(([key, value]) => (
-            <tr key={key}>
-              <th>{key}</th>
-              <td>{value}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
     </div>
   );
 }
