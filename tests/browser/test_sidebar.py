@@ -54,7 +54,21 @@ def open_sidebar(browser, lab: str):
     page.locator(
         '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]'
     ).click()
-    return page, page.locator("#jupyter-mlops-sidebar"), errors
+    panel = page.locator("#jupyter-mlops-sidebar")
+    widen_sidebar(page, panel, 620)
+    return page, panel, errors
+
+
+def widen_sidebar(page, panel, width: int) -> None:
+    """Drag the left sidebar's edge as a user would, so wide tables show whole."""
+    panel.wait_for()
+    box = panel.bounding_box()
+    handle_x = box["x"] + box["width"] + 2
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(handle_x, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + width, y, steps=5)
+    page.mouse.up()
 
 
 def test_runs_table_detail_and_chart(browser, lab, output_dir: Path):

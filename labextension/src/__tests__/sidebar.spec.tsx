@@ -1,0 +1,165 @@
+/**
+ * The sidebar's React logic in jsdom against a fake server: the tab strip's keyboard
+ * behaviour, each tab lighting up with its data, and useLoad dropping superseded answers.
+ */
+import * as React from 'react';
+import { act } from 'react';
+import { createRoot, Root } from 'react-dom/client';
+
+import { Sidebar } from '../components/Sidebar';
+import { useLoad } from '../hooks';
+import { RunsModel } from '../model';
+import { Deferred, FakeServer, json, page } from './fakeServer';
+
+// React 18 only runs effects synchronously inside act() when told it is under test.
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let container: HTMLDivElement;
+let root: Root;
+
+beforeEach(() => {
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  root = createRoot(container);
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+});
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 0));
+    });
+  }
+}
+
+function tab(name: string): HTMLElement {
+  const found = Array.from(container.querySelectorAll<HTMLElement>('[role=tab]')).find(
+    node => node.textContent === name
+  );
+  if (!found) {
+    throw new Error(`no tab ${name}`);
+  }
+  return found;
+}
+
+function press(key: string): void {
+  const event = new KeyboardEvent('keydown', { key, bubbles: true });
+  act(() => {
+    document.activeElement!.dispatchEvent(event);
+  });
+}
+
+describe('Sidebar tabs', () => {
+  it('move with the arrow keys, Home and End, and load each tab when shown', async () => {
+    const server = new FakeServer().answer(json(page([])));
+    const model = new RunsModel(server.settings);
+    await act(async () => root.render(<Sidebar model={model} onOpenNotebook={() => {}} />));
+    await settle();
+    expect(tab('Runs').getAttribute('aria-selected')).toBe('true');
+    expect(container.textContent).toContain('No runs yet');
+
+    server.answer(json({ models: [] }));
+    act(() => tab('Runs').focus());
+    press('ArrowRight');
+    await settle();
+    expect(tab('Models').getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(tab('Models'));
+    expect(tab('Runs').tabIndex).toBe(-1);
+    expect(server.last.path).toMatch(/\/jupyter-mlops\/api\/models$/);
+    expect(container.textContent).toContain('No registered models yet');
+
+    server.answer(json({ reports: [] }));
+    press('End');
+    await settle();
+    expect(tab('Drift').getAttribute('aria-selected')).toBe('true');
+    expect(container.textContent).toContain('No saved drift reports yet');
+
+    press('ArrowRight'); // wraps around to Runs, whose table is already loaded
+    expect(tab('Runs').getAttribute('aria-selected')).toBe('true');
+
+    // Left from Runs wraps to Drift (which loads its list again), then Data.
+    server.answer(json({ reports: [] }), json({ datasets: [] }));
+    press('ArrowLeft');
+    await settle();
+    expect(tab('Drift').getAttribute('aria-selected')).toBe('true');
+    press('ArrowLeft');
+    await settle();
+    expect(tab('Data').getAttribute('aria-selected')).toBe('true');
+    expect(container.textContent).toContain('No data versions yet');
+    model.dispose();
+  });
+
+  it('say how to enable the server extension when it is missing', async () => {
+    const server = new FakeServer().answer(
+      new Response('<html>404</html>', { status: 404, statusText: 'Not Found' })
+    );
+    const model = new RunsModel(server.settings);
+    await act(async () => root.render(<Sidebar model={model} onOpenNotebook={() => {}} />));
+    await settle();
+    expect(container.querySelector('.jp-mlops-missing')?.textContent).toContain(
+      'jupyter server extension enable jupyter_mlops'
+    );
+    expect(container.querySelector('[role=tablist]')).toBeNull();
+    model.dispose();
+  });
+});
+
+function Probe(props: { fetch: () => Promise<string>; id: string }): JSX.Element {
+  const load = useLoad(props.fetch, props.id);
+  return (
+    <div>
+      {load.loading ? 'loading ' : ''}
+      {load.value ?? ''}
+      {load.error ? `error: ${load.error}` : ''}
+      <button onClick={load.reload}>reload</button>
+    </div>
+  );
+}
+
+describe('useLoad', () => {
+  it('drops the answer for an older key that arrives last', async () => {
+    const first = new Deferred();
+    const second = new Deferred();
+    const fetchA = (): Promise<string> => first.promise.then(r => r.text());
+    const fetchB = (): Promise<string> => second.promise.then(r => r.text());
+    await act(async () => root.render(<Probe fetch={fetchA} id="a" />));
+    await act(async () => root.render(<Probe fetch={fetchB} id="b" />));
+    second.resolve(new Response('B'));
+    await settle();
+    first.resolve(new Response('A'));
+    await settle();
+    expect(container.textContent).toBe('Breload');
+  });
+
+  it('shows nothing of the previous key while a new one loads', async () => {
+    const pending = new Deferred();
+    await act(async () => root.render(<Probe fetch={async () => 'A'} id="a" />));
+    await settle();
+    expect(container.textContent).toBe('Areload');
+    await act(async () =>
+      root.render(<Probe fetch={() => pending.promise.then(r => r.text())} id="b" />)
+    );
+    expect(container.textContent).toBe('loading reload');
+  });
+
+  it('keeps the value on a failed reload and shows the error', async () => {
+    let calls = 0;
+    const fetch = async (): Promise<string> => {
+      calls += 1;
+      if (calls > 1) {
+        throw new Error('offline');
+      }
+      return 'A';
+    };
+    await act(async () => root.render(<Probe fetch={fetch} id="a" />));
+    await settle();
+    act(() => container.querySelector('button')!.click());
+    await settle();
+    expect(calls).toBe(2);
+    expect(container.textContent).toBe('Aerror: offlinereload');
+  });
+});
