@@ -185,6 +185,11 @@ def execute_step(task: StepTask) -> StepResult:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def kernel_log_path(output: Path) -> Path:
+    """Where a step's kernel process writes its own stdout and stderr: beside its notebook."""
+    return output.with_name(f"{output.stem}.kernel.log")
+
+
 def _run(task: StepTask, notebook: Path, output: Path, workdir: str) -> CellFailure | None:
     """papermill's execute_notebook without its process-wide ``chdir``, and without raising.
 
@@ -214,6 +219,7 @@ def _run(task: StepTask, notebook: Path, output: Path, workdir: str) -> CellFail
         output_path=str(output), progress_bar=False, mlops_track=False,
         kernel_env=task.env, kernel_cwd=workdir, token=task.token,
         execution_timeout=task.timeout, on_cell=task.on_cell,
+        kernel_log=str(kernel_log_path(output)),
     )
     failed = failure(nb)
     try:

@@ -148,6 +148,7 @@ class MlopsEngine(NBClientEngine):
         kernel_env: Mapping[str, str] | None = None,
         kernel_cwd: str | None = None,
         token: str | None = None,
+        kernel_log: str | None = None,
         **kwargs: Any,
     ) -> Any:
         kwargs = remove_args(["input_path"], **kwargs)
@@ -167,7 +168,13 @@ class MlopsEngine(NBClientEngine):
             start["env"] = {**os.environ, **kernel_env}
         if kernel_cwd is not None:
             start["cwd"] = kernel_cwd
-        return _Client(nb_man, token=token, **final).execute(**start)
+        if kernel_log is None:
+            return _Client(nb_man, token=token, **final).execute(**start)
+        # The kernel process's own output (ipykernel's start-up warnings, its log) goes to a
+        # file beside the executed notebook instead of interleaving with the progress display.
+        with open(kernel_log, "wb") as log:
+            start["stdout"] = start["stderr"] = log
+            return _Client(nb_man, token=token, **final).execute(**start)
 
 
 def _tracked(engine: type[MlopsEngine], nb: Any, kernel_name: str, output_path: str | None,

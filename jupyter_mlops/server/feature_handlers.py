@@ -1,10 +1,11 @@
 """REST handlers for the model registry, dataset versions and saved drift reports.
 
-Same rules as ``handlers``: every route is authenticated, validates its input with the rules
-the capability itself uses, calls the capability in a worker thread, and answers errors in
-the one JSON shape. Moving an alias is the only write; it goes through ``set_alias`` so the
-move and its audit entry land in one transaction, and Jupyter's XSRF rules guard it (a
-cookie-authenticated POST needs the ``_xsrf`` token; a token-authenticated one does not).
+Same rules as the run routes in ``handlers``: every route is authenticated, validates its
+input with the rules the capability itself uses, calls the capability in a worker thread, and
+answers errors in the one JSON shape of ``base``. Moving an alias is the only write; it goes
+through ``set_alias`` so the move and its audit entry land in one transaction, and Jupyter's
+XSRF rules guard it (a cookie-authenticated POST needs the ``_xsrf`` token; a
+token-authenticated one does not).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..models import card as model_cards
 from ..models import registry
 from ..models.reference import check_alias, check_model_name
 from ..monitor import saved as drift_reports
-from .handlers import MlopsHandler
+from .base import MlopsHandler
 
 NAME = r"(?P<name>[^/]+)"
 ALIAS = r"(?P<alias>[^/]+)"

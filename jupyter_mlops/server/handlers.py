@@ -1,102 +1,28 @@
-"""REST handlers: thin, authenticated, validated; one JSON error shape for every failure.
+"""REST handlers of runs and experiments, and the route table of the whole API.
 
 Each handler parses its input, calls one capability function in a worker thread (the store is
-synchronous, the server is not), and writes JSON. Errors become
-``{"error": {"type": ..., "message": ..., "status": ...}}`` with a fitting status code.
+synchronous, the server is not), and writes JSON; errors take the one shape of ``base``.
+The registry, dataset and drift routes live in ``feature_handlers``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 import re
-from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import tornado.web
-from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from .. import errors
 from ..tracking import queries
 from ..tracking.maintenance import info
+from .base import MlopsHandler
+from .feature_handlers import FEATURE_ROUTES
 
 RUN_ID = r"(?P<run_id>[0-9a-fA-F]{6,32})"
 MAX_LIMIT = 1000
 CHUNK = 1024 * 1024
-_STATUS: list[tuple[type[BaseException], int]] = [
-    (errors.NotFound, 404),
-    (errors.QuerySyntaxError, 400),
-    (errors.InvalidInput, 400),
-    (errors.Conflict, 409),
-    (errors.AlreadyExists, 409),
-    (errors.IntegrityError, 500),
-    (errors.SchemaOutOfDate, 500),
-    (errors.MissingDependency, 501),
-    (errors.MlopsError, 500),
-]
-
-
-def to_json(value: Any) -> Any:
-    """Records to JSON-ready values; non-finite floats as the strings NaN/Infinity/-Infinity."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return to_json(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if hasattr(value, "value") and type(value).__module__.endswith("records"):
-        return value.value  # RunStatus and other enums
-    return value
-
-
-class MlopsHandler(APIHandler):
-    """Base of every route: the error shape and the thread hop."""
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, tornado.web.HTTPError):
-            kind, message = "HTTPError", exc.log_message or self._reason
-        elif (exc is not None and status_code < 500) or isinstance(exc, errors.MlopsError):
-            kind, message = type(exc).__name__, str(exc)
-        else:
-            kind, message = "ServerError", "Internal error; see the server log."
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": {"type": kind, "message": message,
-                                          "status": status_code}}))
-
-    async def call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a capability in a thread, turning its errors into HTTP statuses."""
-        try:
-            return await asyncio.to_thread(func, *args, **kwargs)
-        except Exception as exc:
-            for kind, status in _STATUS:
-                if isinstance(exc, kind):
-                    self.send_error(status, exc_info=(type(exc), exc, exc.__traceback__))
-                    raise tornado.web.Finish() from exc
-            raise
-
-    def reply(self, payload: Any) -> None:
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(to_json(payload), allow_nan=False))
-
-    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self.get_argument(name, None)
-        if raw is None:
-            return default
-        if not re.fullmatch(r"\d{1,9}", raw) or not low <= int(raw) <= high:
-            raise tornado.web.HTTPError(400, f"{name} must be an integer from {low} to {high}")
-        return int(raw)
-
-    def bool_argument(self, name: str) -> bool:
-        raw = self.get_argument(name, "false").lower()
-        if raw not in ("true", "false", "1", "0"):
-            raise tornado.web.HTTPError(400, f"{name} must be true or false")
-        return raw in ("true", "1")
 
 
 class InfoHandler(MlopsHandler):
@@ -203,12 +129,8 @@ ROUTES: list[tuple[str, type[MlopsHandler]]] = [
     (f"runs/{RUN_ID}", RunHandler),
     (f"runs/{RUN_ID}/metrics/(?P<key>.+)", MetricHandler),
     (f"runs/{RUN_ID}/artifacts/(?P<path>.+)", ArtifactHandler),
+    *FEATURE_ROUTES,
 ]
-
-# Registry, dataset and drift routes; imported last because they build on MlopsHandler.
-from .feature_handlers import FEATURE_ROUTES  # noqa: E402
-
-ROUTES += FEATURE_ROUTES
 
 
 def setup_handlers(web_app: Any) -> None:

@@ -132,10 +132,11 @@ class Field:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, paged: bool = True) -> None:
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.paged = paged
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -260,7 +261,7 @@ class _Parser:
                 raise self.error(
                     f"{self._label(field)} is text: use =, !=, like or in", token
                 )
-            return _condition(field, op, self.literal(field))
+            return _condition(field, op, self.literal(field), paged=self.paged)
         negate = False
         if token.kind == "keyword" and token.value == "not":
             self.advance()
@@ -279,7 +280,7 @@ class _Parser:
                 raise self.error(
                     "A like pattern cannot end with the escape character '\\'", pattern_token
                 )
-            return _condition(field, op_token.value, pattern, negate)
+            return _condition(field, op_token.value, pattern, negate, self.paged)
         if self.keyword("in"):
             self.expect_punct("(")
             values = [self.literal(field)]
@@ -287,12 +288,12 @@ class _Parser:
                 self.advance()
                 values.append(self.literal(field))
             self.expect_punct(")")
-            return _condition(field, "in", values, negate)
+            return _condition(field, "in", values, negate, self.paged)
         if self.keyword("is"):
             positive = not self.keyword("not")
             if not self.keyword("null"):
                 raise self.error("Expected 'null' after 'is'")
-            return _presence(field, missing=positive)
+            return _presence(field, missing=positive, paged=self.paged)
         raise self.error("Expected a comparison operator (=, !=, <, <=, >, >=, like, in, is)")
 
     def parse_order(self) -> tuple[Field, bool]:
@@ -339,7 +340,23 @@ def _key_table(entity: str) -> Any:
     return {"metrics": schema.latest_metrics, "params": schema.params, "tags": schema.tags}[entity]
 
 
-def _condition(field: Field, op: str, value: Any, negate: bool = False) -> ColumnElement[bool]:
+def _has_key(entity: str, key: str, test: Any = None, paged: bool = True) -> ColumnElement[bool]:
+    """Whether a run has ``key`` among its metrics, params or tags (with a value passing ``test``).
+
+    A page walks runs in page order and stops after a page: it asks per run (``EXISTS``). A count
+    or full listing sees every match: ``id IN (...)`` walks the (key, value) index once.
+    """
+    table = _key_table(entity)
+    where = [table.c.key == key]
+    if test is not None:
+        where.append(test(table.c.value))
+    if paged:
+        return exists().where(table.c.run_id == _R.c.id, *where)
+    return _R.c.id.in_(select(table.c.run_id).where(*where))
+
+
+def _condition(field: Field, op: str, value: Any, negate: bool = False,
+               paged: bool = True) -> ColumnElement[bool]:
     """A two-valued condition (never SQL NULL), so that ``not`` is always the complement."""
 
     def test(column: Any) -> ColumnElement[bool]:
@@ -350,8 +367,7 @@ def _condition(field: Field, op: str, value: Any, negate: bool = False) -> Colum
         if field.key == "experiment":
             return _R.c.experiment_id.in_(select(_E.c.id).where(test(_E.c.name)))
         return test(ATTRIBUTES[field.key])
-    table = _key_table(field.entity)
-    return exists().where(table.c.run_id == _R.c.id, table.c.key == field.key, test(table.c.value))
+    return _has_key(field.entity, field.key, test, paged)
 
 
 class _Like(FunctionElement[bool]):
@@ -424,20 +440,19 @@ def _ends_with_escape(pattern: str) -> bool:
     return trailing % 2 == 1
 
 
-def _presence(field: Field, missing: bool) -> ColumnElement[bool]:
+def _presence(field: Field, missing: bool, paged: bool = True) -> ColumnElement[bool]:
     if field.entity == "attributes":
         column = (
             _R.c.experiment_id if field.key == "experiment" else ATTRIBUTES[field.key]
         )
         return column.is_(None) if missing else column.is_not(None)
-    table = _key_table(field.entity)
-    found = exists().where(table.c.run_id == _R.c.id, table.c.key == field.key)
+    found = _has_key(field.entity, field.key, paged=paged)
     return not_(found) if missing else found
 
 
-def parse_filter(text: str) -> ColumnElement[bool]:
-    """Compile a filter expression to a SQL condition on the runs table."""
-    return _Parser(text).parse_filter()
+def parse_filter(text: str, paged: bool = True) -> ColumnElement[bool]:
+    """Compile a filter to a SQL condition on runs; ``paged`` (a LIMIT follows) picks its shape."""
+    return _Parser(text, paged).parse_filter()
 
 
 def parse_order(text: str) -> tuple[Field, bool]:
@@ -467,7 +482,7 @@ def search_query(
     if parent_id is not None:
         conditions.append(_R.c.parent_id == parent_id)
     if filter and filter.strip():
-        conditions.append(parse_filter(filter))
+        conditions.append(parse_filter(filter, paged=max_results is not None))
     query = query.where(*conditions)
     for index, text in enumerate(order_by or []):
         field, descending = parse_order(text)

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData(
     naming_convention={
@@ -92,6 +92,9 @@ runs = Table(
     Index(None, "status"),
     Index(None, "parent_id"),
     Index(None, "start_time"),
+    # Added in schema version 4: listings and counts only see runs not deleted, newest first,
+    # so this index answers a page at any offset and a count without reading the table.
+    Index(None, "deleted_at", "start_time", "id"),
 )
 
 params = Table(

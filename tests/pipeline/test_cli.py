@@ -122,3 +122,18 @@ def test_help_of_every_pipeline_command():
 @pytest.fixture(autouse=True)
 def _no_terminal_width(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
+
+
+@sqlite_only
+def test_kernel_output_goes_to_a_log_beside_the_executed_notebook(project: Path, tracking):
+    env = {**os.environ, "JUPYTER_MLOPS_URI": tracking.uri,
+           "JUPYTER_MLOPS_ARTIFACTS": tracking.artifacts}
+    done = subprocess.run(
+        [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "pipeline", "run",
+         "--no-progress"], cwd=project, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    # ipykernel's start-up warnings would otherwise interleave with the step table.
+    assert "IPKernelApp" not in done.stderr + done.stdout
+    logs = {p.name: p for p in project.rglob("*.kernel.log")}
+    assert set(logs) == {"prepare.kernel.log", "train.kernel.log", "evaluate.kernel.log"}
+    assert logs["train.kernel.log"].with_name("train.ipynb").exists()

@@ -103,3 +103,14 @@ def test_every_operator_and_combination(search):
         if found != expected:
             wrong[text] = found
     assert wrong == {}, "\n".join(f"{k!r}: {v!r}" for k, v in wrong.items())
+
+
+def test_pages_and_counts_match_what_a_full_listing_finds(store, catalog):
+    # A page asks per run (EXISTS); a count or a full listing walks the key index (IN).
+    wrong = {}
+    for text, expected in CASES:
+        paged = {run.name for run in store.search(filter=text, max_results=100)}
+        counted = store.count(filter=text)
+        if paged != expected or counted != len(expected):
+            wrong[text] = (paged, counted, expected)
+    assert not wrong, wrong

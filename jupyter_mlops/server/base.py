@@ -1,0 +1,93 @@
+"""The base of every REST handler: one JSON error shape, the thread hop, argument parsing.
+
+Errors become ``{"error": {"type": ..., "message": ..., "status": ...}}`` with a fitting status
+code: the package's exceptions by ``_STATUS``, Tornado's ``HTTPError`` with its own status, and
+anything else as a 500 that names no internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+
+from .. import errors
+
+_STATUS: list[tuple[type[BaseException], int]] = [
+    (errors.NotFound, 404),
+    (errors.QuerySyntaxError, 400),
+    (errors.InvalidInput, 400),
+    (errors.Conflict, 409),
+    (errors.AlreadyExists, 409),
+    (errors.IntegrityError, 500),
+    (errors.SchemaOutOfDate, 500),
+    (errors.MissingDependency, 501),
+    (errors.MlopsError, 500),
+]
+
+
+def to_json(value: Any) -> Any:
+    """Records to JSON-ready values; non-finite floats as the strings NaN/Infinity/-Infinity."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_json(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if hasattr(value, "value") and type(value).__module__.endswith("records"):
+        return value.value  # RunStatus and other enums
+    return value
+
+
+class MlopsHandler(APIHandler):
+    """Base of every route: the error shape and the thread hop."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, tornado.web.HTTPError):
+            kind, message = "HTTPError", exc.log_message or self._reason
+        elif (exc is not None and status_code < 500) or isinstance(exc, errors.MlopsError):
+            kind, message = type(exc).__name__, str(exc)
+        else:
+            kind, message = "ServerError", "Internal error; see the server log."
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": {"type": kind, "message": message,
+                                          "status": status_code}}))
+
+    async def call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a capability in a thread, turning its errors into HTTP statuses."""
+        try:
+            return await asyncio.to_thread(func, *args, **kwargs)
+        except Exception as exc:
+            for kind, status in _STATUS:
+                if isinstance(exc, kind):
+                    self.send_error(status, exc_info=(type(exc), exc, exc.__traceback__))
+                    raise tornado.web.Finish() from exc
+            raise
+
+    def reply(self, payload: Any) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(to_json(payload), allow_nan=False))
+
+    def int_argument(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.get_argument(name, None)
+        if raw is None:
+            return default
+        if not re.fullmatch(r"\d{1,9}", raw) or not low <= int(raw) <= high:
+            raise tornado.web.HTTPError(400, f"{name} must be an integer from {low} to {high}")
+        return int(raw)
+
+    def bool_argument(self, name: str) -> bool:
+        raw = self.get_argument(name, "false").lower()
+        if raw not in ("true", "false", "1", "0"):
+            raise tornado.web.HTTPError(400, f"{name} must be true or false")
+        return raw in ("true", "1")
