@@ -6,10 +6,13 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config import Workspace, resolve_workspace, setting
-from ..store import Store
 from .writer import Writer
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 _lock = threading.Lock()
 _current: Tracker | None = None
@@ -68,6 +71,9 @@ def tracker() -> Tracker:
         if _current is None:
             workspace = _chosen or resolve_workspace()
             root = workspace.root
+            # The store (and SQLAlchemy under it) loads on the first run, not on import.
+            from ..store import Store
+
             store = Store.open(workspace)
             writer = Writer(
                 store,

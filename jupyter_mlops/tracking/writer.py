@@ -18,12 +18,9 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-
-from ..store.runs import MetricRow
-
 if TYPE_CHECKING:
     from ..store import Store
+    from ..store.runs import MetricRow
 
 log = logging.getLogger("jupyter_mlops")
 
@@ -117,6 +114,10 @@ class Writer:
         if not count:
             return
         rows = [self._rows.popleft() for _ in range(count)]
+        # Imported here: a writer exists only once a store is open, and importing SQLAlchemy
+        # at module level would make `%load_ext jupyter_mlops` pay for it.
+        from sqlalchemy.exc import IntegrityError
+
         try:
             self.store.runs.insert_metrics(rows)
         except IntegrityError:
@@ -131,6 +132,8 @@ class Writer:
 
     def _write_per_run(self, rows: list[MetricRow]) -> None:
         """Write run by run, dropping only the values of runs purged meanwhile."""
+        from sqlalchemy.exc import IntegrityError
+
         by_run: dict[str, list[MetricRow]] = {}
         for row in rows:
             by_run.setdefault(row[0], []).append(row)

@@ -175,7 +175,8 @@ def test_notebook_in_another_repository_records_its_git_state(shell, cell, tmp_p
     assert "notebook/git.diff" in {a.path for a in run.artifacts}
 
 
-HEAVY = ["sklearn", "pandas", "plotly", "ipywidgets", "numpy", "skops", "papermill"]
+HEAVY = ["sklearn", "pandas", "plotly", "ipywidgets", "numpy", "skops", "papermill", "sqlalchemy",
+         "fsspec", "pyarrow", "scipy"]
 
 
 def test_load_ext_imports_nothing_heavy():
