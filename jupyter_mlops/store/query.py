@@ -27,12 +27,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, and_, exists, not_, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
 
 from ..errors import InvalidInput, QuerySyntaxError
 from . import schema
+from .query_text import ByCodePoint, Like, ends_with_escape, glob_pattern
 
 _R = schema.runs
 _E = schema.experiments
@@ -276,7 +275,7 @@ class _Parser:
                 )
             pattern_token = self.token
             pattern = self.literal(field)
-            if _ends_with_escape(pattern):
+            if ends_with_escape(pattern):
                 raise self.error(
                     "A like pattern cannot end with the escape character '\\'", pattern_token
                 )
@@ -314,7 +313,7 @@ def _is_numeric(field: Field) -> bool:
 
 def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op in ("<", "<=", ">", ">=") and isinstance(value, str):
-        column = _ByCodePoint(column)
+        column = ByCodePoint(column)
     if op == "=":
         return column == value
     if op == "!=":
@@ -328,7 +327,7 @@ def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op == ">=":
         return column >= value
     if op == "like":
-        return _Like(column, value, _glob(value))
+        return Like(column, value, glob_pattern(value))
     if op == "ilike":
         return column.ilike(value, escape="\\")
     if op == "in":
@@ -370,76 +369,6 @@ def _condition(field: Field, op: str, value: Any, negate: bool = False,
     return _has_key(field.entity, field.key, test, paged)
 
 
-class _Like(FunctionElement[bool]):
-    """``column LIKE pattern``: case-sensitive, with ``\\`` as the escape, on every backend.
-
-    SQLite's LIKE ignores ASCII case and has no escape character unless told, so there the
-    same pattern runs as GLOB, which is case-sensitive and has neither quirk.
-    """
-
-    type = Boolean()
-    inherit_cache = True
-    name = "like"
-
-
-@compiles(_Like)
-def _like_default(element: _Like, compiler: Any, **kw: Any) -> str:
-    column, pattern, _ = list(element.clauses)
-    # PostgreSQL's default LIKE escape is the backslash already.
-    return f"({compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)})"
-
-
-@compiles(_Like, "sqlite")
-def _like_sqlite(element: _Like, compiler: Any, **kw: Any) -> str:
-    column, _, glob = list(element.clauses)
-    return f"({compiler.process(column, **kw)} GLOB {compiler.process(glob, **kw)})"
-
-
-class _ByCodePoint(FunctionElement[Any]):
-    """Text that sorts and compares by code point, as SQLite's default BINARY collation does.
-
-    PostgreSQL otherwise follows the database's locale (``en_US``: ``'ana' < 'Bo'``), so one
-    query would order runs differently on the two backends.
-    """
-
-    inherit_cache = True
-    name = "by_code_point"
-
-
-@compiles(_ByCodePoint)
-def _by_code_point_default(element: _ByCodePoint, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return str(compiler.process(column, **kw))
-
-
-@compiles(_ByCodePoint, "postgresql")
-def _by_code_point_postgresql(element: _ByCodePoint, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f'{compiler.process(column, **kw)} COLLATE "C"'
-
-
-def _glob(pattern: str) -> str:
-    """The GLOB pattern matching what the LIKE ``pattern`` (``\\`` escaping) matches."""
-    out = []
-    chars = iter(pattern)
-    for char in chars:
-        if char == "\\":
-            char = next(chars, "\\")
-            out.append(f"[{char}]" if char in "*?[" else char)
-        elif char == "%":
-            out.append("*")
-        elif char == "_":
-            out.append("?")
-        else:
-            out.append(f"[{char}]" if char in "*?[" else char)
-    return "".join(out)
-
-
-def _ends_with_escape(pattern: str) -> bool:
-    trailing = len(pattern) - len(pattern.rstrip("\\"))
-    return trailing % 2 == 1
-
-
 def _presence(field: Field, missing: bool, paged: bool = True) -> ColumnElement[bool]:
     if field.entity == "attributes":
         column = (
@@ -459,6 +388,26 @@ def parse_order(text: str) -> tuple[Field, bool]:
     return _Parser(text).parse_order()
 
 
+def run_conditions(
+    experiments: list[int] | None = None,
+    filter: str | None = None,
+    deleted: bool = False,
+    parent_id: str | None = None,
+    paged: bool = True,
+) -> list[ColumnElement[bool]]:
+    """The conditions on runs that ``search_query`` selects by, for queries built elsewhere."""
+    conditions: list[ColumnElement[bool]] = [
+        _R.c.deleted_at.is_not(None) if deleted else _R.c.deleted_at.is_(None)
+    ]
+    if experiments is not None:
+        conditions.append(_R.c.experiment_id.in_(experiments))
+    if parent_id is not None:
+        conditions.append(_R.c.parent_id == parent_id)
+    if filter and filter.strip():
+        conditions.append(parse_filter(filter, paged=paged))
+    return conditions
+
+
 def search_query(
     experiments: list[int] | None = None,
     filter: str | None = None,
@@ -473,17 +422,9 @@ def search_query(
         raise InvalidInput(f"max_results must be a non-negative integer, not {max_results!r}.")
     if not isinstance(offset, int) or offset < 0:
         raise InvalidInput(f"offset must be a non-negative integer, not {offset!r}.")
-    query = select(_R.c.id)
-    conditions: list[ColumnElement[bool]] = [
-        _R.c.deleted_at.is_not(None) if deleted else _R.c.deleted_at.is_(None)
-    ]
-    if experiments is not None:
-        conditions.append(_R.c.experiment_id.in_(experiments))
-    if parent_id is not None:
-        conditions.append(_R.c.parent_id == parent_id)
-    if filter and filter.strip():
-        conditions.append(parse_filter(filter, paged=max_results is not None))
-    query = query.where(*conditions)
+    query = select(_R.c.id).where(
+        *run_conditions(experiments, filter, deleted, parent_id, paged=max_results is not None)
+    )
     for index, text in enumerate(order_by or []):
         field, descending = parse_order(text)
         if field.entity == "attributes":
@@ -500,7 +441,7 @@ def search_query(
             )
             column = table.c.value
         if not _is_numeric(field):
-            column = _ByCodePoint(column)
+            column = ByCodePoint(column)
         ordered = column.desc() if descending else column.asc()
         query = query.order_by(ordered.nulls_last())
     query = query.order_by(_R.c.start_time.desc(), _R.c.id.desc())
