@@ -8,6 +8,7 @@ The registry, dataset and drift routes live in ``feature_handlers``.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 from typing import Any
 
@@ -49,12 +50,30 @@ class RunsHandler(MlopsHandler):
         limit = self.int_argument("limit", 50, 1, MAX_LIMIT)
         offset = self.int_argument("offset", 0, 0, 10**9)
         deleted = self.bool_argument("deleted")
-        runs = await self.call(
-            queries.search_runs, experiments, query, order_by, limit, offset, deleted
+        runs, total = await self.call(
+            page_and_total, experiments, query, order_by, limit, offset, deleted
         )
-        total = await self.call(queries.count_runs, experiments, query, deleted)
         self.reply({"runs": [_summary(r) for r in runs], "total": total, "offset": offset,
                     "limit": limit})
+
+
+_counter = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="mlops-count")
+
+
+def page_and_total(experiments: list[str] | None, query: str | None, order_by: list[str],
+                   limit: int, offset: int, deleted: bool) -> tuple[list[Any], int]:
+    """One page of runs and how many match in all, the two queries side by side.
+
+    The count walks every match while the page stops after ``limit``; on separate connections
+    (SQLite in WAL mode reads concurrently) the page costs nothing on top of the count.
+    """
+    total = _counter.submit(queries.count_runs, experiments, query, deleted)
+    try:
+        runs = queries.search_runs(experiments, query, order_by, limit, offset, deleted)
+    except BaseException:
+        concurrent.futures.wait([total])  # no count outlives its request
+        raise
+    return runs, total.result()
 
 
 def _summary(run: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from ..config import Workspace
 from .artifacts import ArtifactStore
-from .engine import dispose_after_fork, make_engine
+from .engine import dispose_after_fork, make_engine, refresh_statistics
 from .migrations import migrate
 from .query import search_query
 from .query_pages import search_ids
@@ -74,6 +74,7 @@ class Store:
             dispose_after_fork(engine)
             try:
                 migrate(engine)
+                refresh_statistics(engine)
             except BaseException:
                 engine.dispose()  # a refused or failed open must not leak its pool
                 raise

@@ -164,3 +164,51 @@ def dispose_after_fork(engine: Engine) -> None:
             alive.dispose(close=False)
 
     os.register_at_fork(after_in_child=_after_fork)
+
+
+
+# Statistics are gathered again once the runs table has grown past this multiple of the row
+# count they were taken at (they only steer the planner, so rough is fine).
+STATISTICS_GROWTH = 2
+ANALYSIS_LIMIT = 400
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Let SQLite gather the table statistics its query planner needs, when they are stale.
+
+    Without them SQLite guesses, and a filtered count over 100,000 runs walks every run instead
+    of the matching ones (37 ms against 25 ms). ``ANALYZE`` under a small analysis limit samples
+    each index and takes milliseconds; it runs when there are no statistics yet or the runs
+    table has grown well past them. It is a nicety: a workspace busy with writers, or
+    read-only, is left as it is at once.
+    """
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL's autovacuum keeps its statistics
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            if _statistics_stale(cursor):
+                cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+                cursor.execute("ANALYZE")
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.close()
+    finally:
+        raw.close()
+
+
+def _statistics_stale(cursor: Any) -> bool:
+    rows = cursor.execute("SELECT max(rowid) FROM runs").fetchone()[0] or 0
+    if rows < 1000:
+        return False  # every plan is fast on a small workspace
+    has_stats = cursor.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").fetchone()
+    if not has_stats:
+        return True
+    stat = cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'runs' LIMIT 1").fetchone()
+    counted = int(stat[0].split()[0]) if stat else 0
+    return rows > STATISTICS_GROWTH * counted

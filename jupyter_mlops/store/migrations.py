@@ -60,13 +60,18 @@ def _v3_data_models_drift(connection: Connection) -> None:
     schema.metadata.create_all(connection, checkfirst=True)
 
 
-def _v4_live_runs_index(connection: Connection) -> None:
-    # Indexes only: on a large workspace building it takes a moment, once.
+def _v4_listing_indexes(connection: Connection) -> None:
+    # Indexes only: on a large workspace building them takes a moment, once.
     index = next(
         i for i in schema.runs.indexes
         if [c.name for c in i.columns] == ["deleted_at", "start_time", "id"]
     )
     index.create(connection, checkfirst=True)
+    for table in (schema.params, schema.tags):
+        for index in table.indexes:
+            index.create(connection, checkfirst=True)
+        # The (key, value) index the covering one replaces.
+        connection.execute(text(f"DROP INDEX IF EXISTS ix_{table.name}_key_value"))
 
 
 # (version, description, migration from the version before). Append only; never edit one that
@@ -74,7 +79,8 @@ def _v4_live_runs_index(connection: Connection) -> None:
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (2, "latest metric values, lineage, data, models and drift", _v2_latest_metrics_and_lineage),
     (3, "data versions, model registry and drift report tables", _v3_data_models_drift),
-    (4, "an index of the runs not deleted, newest first", _v4_live_runs_index),
+    (4, "indexes for listing runs: live runs newest first, covering param and tag filters",
+     _v4_listing_indexes),
 ]
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 

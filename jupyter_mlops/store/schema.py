@@ -103,7 +103,8 @@ params = Table(
     Column("run_id", ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("key", KEY, primary_key=True),
     Column("value", Text, nullable=False),
-    Index(None, "key", "value"),
+    # run_id in the index: a filter's count then reads the index alone (schema v4).
+    Index(None, "key", "value", "run_id"),
 )
 
 tags = Table(
@@ -112,7 +113,8 @@ tags = Table(
     Column("run_id", ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("key", KEY, primary_key=True),
     Column("value", Text, nullable=False),
-    Index(None, "key", "value"),
+    # run_id in the index: a filter's count then reads the index alone (schema v4).
+    Index(None, "key", "value", "run_id"),
 )
 
 metrics = Table(

@@ -53,3 +53,73 @@ def test_a_closed_store_is_not_kept_alive(tmp_path):
     del store
     gc.collect()
     assert engine() is None
+
+
+def _fill_runs(store: Store, count: int, start: int = 0) -> None:
+    from jupyter_mlops.store import schema
+
+    experiment = store.runs.experiment_id("stats", 1.0)
+    rows = [{"id": f"{start + i:032x}", "experiment_id": experiment, "name": f"r{i}",
+             "status": "FINISHED", "start_time": float(start + i), "end_time": None}
+            for i in range(count)]
+    with write(store.engine) as connection:
+        connection.execute(schema.runs.insert(), rows)
+
+
+def _stat_rows(store: Store) -> int | None:
+    with store.engine.connect() as connection:
+        exists = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+        if not exists:
+            return None
+        stat = connection.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'runs' LIMIT 1").scalar()
+        return int(stat.split()[0])
+
+
+def test_opening_gathers_planner_statistics_once_the_runs_table_grows(tmp_path):
+    workspace = Workspace(root=tmp_path, uri=f"sqlite:///{tmp_path / 'mlops.db'}",
+                          artifacts=str(tmp_path / "artifacts"))
+    store = Store.open(workspace, cache=False)
+    _fill_runs(store, 500)
+    store.close()
+    store = Store.open(workspace, cache=False)
+    assert _stat_rows(store) is None  # a small workspace plans well without them
+    _fill_runs(store, 1500, start=500)
+    store.close()
+
+    store = Store.open(workspace, cache=False)
+    first = _stat_rows(store)
+    assert first is not None and 1500 < first < 2500  # sampled: an estimate
+    _fill_runs(store, 1000, start=2000)  # grown by half: the statistics still steer well
+    store.close()
+    store = Store.open(workspace, cache=False)
+    assert _stat_rows(store) == first
+    _fill_runs(store, 2000, start=3000)
+    store.close()
+    store = Store.open(workspace, cache=False)
+    assert 4000 < _stat_rows(store) < 6000
+    store.close()
+
+
+def test_a_workspace_locked_by_a_writer_still_opens_at_once(tmp_path):
+    import sqlite3
+    import time
+
+    workspace = Workspace(root=tmp_path, uri=f"sqlite:///{tmp_path / 'mlops.db'}",
+                          artifacts=str(tmp_path / "artifacts"))
+    store = Store.open(workspace, cache=False)
+    _fill_runs(store, 1500)
+    store.close()
+    writer = sqlite3.connect(tmp_path / "mlops.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        store = Store.open(workspace, cache=False)
+        assert time.monotonic() - started < 5  # not the 60 s busy timeout
+        assert _stat_rows(store) is None
+        assert store.count() == 1500
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

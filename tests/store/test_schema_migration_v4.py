@@ -1,4 +1,5 @@
-"""Schema v4 adds one index to a v3 workspace: runs not deleted, newest first."""
+"""Schema v4 adds listing indexes to a v3 workspace: live runs newest first, and param and
+tag indexes that cover a filter's count (replacing the (key, value) ones)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ def test_a_v3_workspace_gains_the_index_and_keeps_its_runs(workspace, schema_dif
     # Make it what release v3 left: the same tables, without the index, stamped 3.
     with store.engine.begin() as connection:
         connection.execute(text(f"DROP INDEX {INDEX}"))
+        for table in ("params", "tags"):
+            connection.execute(text(f"DROP INDEX ix_{table}_key_value_run_id"))
+            connection.execute(text(f"CREATE INDEX ix_{table}_key_value ON {table} (key, value)"))
         connection.execute(schema.schema_version.update().values(version=3))
-    assert any(INDEX in problem for problem in schema_differences(store.engine))
+    problems = schema_differences(store.engine)
+    assert any(INDEX in problem for problem in problems)
+    assert any("ix_params_key_value" in problem for problem in problems)
     store.engine.dispose()
 
     assert migrate(store.engine) == [4]
