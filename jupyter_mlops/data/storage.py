@@ -20,6 +20,10 @@ from ..records import DatasetFile, DatasetVersion
 from .hashing import PROGRESS_BYTES, PROGRESS_FILES, WORKERS, StatCache, Tree, progress, stat_file
 
 PARQUET_COMPRESSION = "zstd"
+# Into a local store one thread stores a folder fastest: creating a file is CPU work in the
+# kernel, serialised on the store's temp folder, and threads only add contention for it (on
+# 2 and 16 cores alike, measured); an object store's latency is what a pool hides.
+LOCAL_WORKERS = 1
 
 
 def write_frame(artifacts: Any, frame: Any) -> tuple[str, int]:
@@ -77,8 +81,9 @@ def store_tree(artifacts: Any, tree: Tree, show_progress: bool | None = None) ->
                 artifacts.put_file(stat.absolute, digest=tree.digests[stat.path])
             bar.update(1)
 
-        if len(tree.stats) > 16:
-            with ThreadPoolExecutor(WORKERS, thread_name_prefix="mlops-store") as pool:
+        workers = LOCAL_WORKERS if getattr(artifacts, "is_local", False) else WORKERS
+        if len(tree.stats) > 16 and workers > 1:
+            with ThreadPoolExecutor(workers, thread_name_prefix="mlops-store") as pool:
                 list(pool.map(one, range(len(tree.stats))))
         else:
             for index in range(len(tree.stats)):
