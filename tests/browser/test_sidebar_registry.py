@@ -75,7 +75,7 @@ def test_models_tab_moves_an_alias_through_the_dialog(browser, lab, output_dir: 
     base, root = lab
     page, panel, errors = open_sidebar(browser, base)
     tab(panel, "Models").click()
-    row = panel.locator(".jp-mlops-model-row[data-model='churn']")
+    row = panel.locator(".jp-mlops-model-row[data-item='churn']")
     expect(row).to_contain_text("@champion → 1", timeout=30_000)
     row.locator("button", has_text="churn").click()
 
@@ -134,7 +134,7 @@ def test_data_tab_shows_versions_profiles_and_diff(browser, lab, output_dir: Pat
 
     page, panel, errors = open_sidebar(browser, lab[0])
     tab(panel, "Data").click()
-    row = panel.locator(".jp-mlops-dataset-row[data-dataset='customers']")
+    row = panel.locator(".jp-mlops-dataset-row[data-item='customers']")
     expect(row).to_contain_text("2", timeout=30_000)
     row.locator("button", has_text="customers").click()
 

@@ -5,8 +5,9 @@ import { diffDataset, getDataset, listDatasets } from '../api';
 import { defaultDiffPair, formatBytes, formatTime } from '../format';
 import { useLoad } from '../hooks';
 import { formatMetric } from '../model';
-import { IDatasetDiff, IDatasetVersion } from '../tokens';
+import { IDataset, IDatasetDiff, IDatasetVersion } from '../tokens';
 import { Header, LoadState, RunLink } from './common';
+import { ItemList } from './ItemList';
 
 export interface IDataTabProps {
   settings: ServerConnection.ISettings;
@@ -27,48 +28,33 @@ export function DataTab(props: IDataTabProps): JSX.Element {
 
 function DatasetList(props: IDataTabProps): JSX.Element {
   const load = useLoad(() => listDatasets(props.settings), 'datasets');
-  const datasets = load.value;
   return (
-    <div className="jp-mlops-datasets">
-      <Header title="Datasets" onRefresh={load.reload} />
-      <LoadState load={load} />
-      {datasets && datasets.length === 0 ? (
-        <div className="jp-mlops-empty">
+    <ItemList<IDataset>
+      title="Datasets"
+      load={load}
+      empty={
+        <>
           No data versions yet. Version a DataFrame, file or folder with{' '}
           <code>mlops.version_data(obj, "name")</code> or <code>%mlops_data NAME VAR</code>.
-        </div>
-      ) : null}
-      {datasets && datasets.length ? (
-        <div className="jp-mlops-table-wrap">
-          <table className="jp-mlops-table">
-            <thead>
-              <tr>
-                <th>Dataset</th>
-                <th>Versions</th>
-                <th>Schema</th>
-                <th>Updated</th>
-                <th>Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {datasets.map(dataset => (
-                <tr key={dataset.name} className="jp-mlops-dataset-row" data-dataset={dataset.name}>
-                  <td>
-                    <button className="jp-mlops-link" onClick={() => props.onSelect(dataset.name)}>
-                      {dataset.name}
-                    </button>
-                  </td>
-                  <td className="jp-mlops-number">{dataset.version_count}</td>
-                  <td>{dataset.schema ? 'validated' : ''}</td>
-                  <td>{formatTime(dataset.updated_at)}</td>
-                  <td className="jp-mlops-wrap">{dataset.description ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-    </div>
+        </>
+      }
+      itemKey={dataset => dataset.name}
+      rowClassName="jp-mlops-dataset-row"
+      columns={[
+        {
+          title: 'Dataset',
+          cell: dataset => (
+            <button className="jp-mlops-link" onClick={() => props.onSelect(dataset.name)}>
+              {dataset.name}
+            </button>
+          )
+        },
+        { title: 'Versions', cell: d => d.version_count, className: 'jp-mlops-number' },
+        { title: 'Schema', cell: d => (d.schema ? 'validated' : '') },
+        { title: 'Updated', cell: d => formatTime(d.updated_at) },
+        { title: 'Description', cell: d => d.description ?? '', className: 'jp-mlops-wrap' }
+      ]}
+    />
   );
 }
 

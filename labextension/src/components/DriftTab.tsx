@@ -8,6 +8,7 @@ import { formatMetric, shortId } from '../model';
 import { IDriftReport } from '../tokens';
 import { Figure } from './Figure';
 import { Header, ItemLink, LoadState, RunLink } from './common';
+import { ItemList } from './ItemList';
 
 export interface IDriftTabProps {
   settings: ServerConnection.ISettings;
@@ -41,55 +42,35 @@ function Verdict(props: { report: IDriftReport }): JSX.Element {
 
 function ReportList(props: IDriftTabProps): JSX.Element {
   const load = useLoad(() => listDriftReports(props.settings), 'drift');
-  const reports = load.value;
   return (
-    <div className="jp-mlops-reports">
-      <Header title="Drift reports" onRefresh={load.reload} />
-      <LoadState load={load} />
-      {reports && reports.length === 0 ? (
-        <div className="jp-mlops-empty">
+    <ItemList<IDriftReport>
+      title="Drift reports"
+      load={load}
+      empty={
+        <>
           No saved drift reports yet. Save one with{' '}
           <code>mlops.drift_report(reference, current).save()</code> or{' '}
           <code>%mlops_drift</code>.
-        </div>
-      ) : null}
-      {reports && reports.length ? (
-        <div className="jp-mlops-table-wrap">
-          <table className="jp-mlops-table">
-            <thead>
-              <tr>
-                <th>Report</th>
-                <th>Verdict</th>
-                <th>Drifted</th>
-                <th>Model</th>
-                <th>Reference → current</th>
-                <th>Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {reports.map(report => (
-                <tr key={report.id} className="jp-mlops-report-row" data-report={report.id}>
-                  <td>
-                    <button className="jp-mlops-link" onClick={() => props.onSelect(report.id)}>
-                      {report.name ?? shortId(report.id)}
-                    </button>
-                  </td>
-                  <td>
-                    <Verdict report={report} />
-                  </td>
-                  <td className="jp-mlops-number">{formatShare(report.share)}</td>
-                  <td>{report.model ?? ''}</td>
-                  <td>
-                    {report.reference} → {report.current}
-                  </td>
-                  <td>{formatTime(report.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-    </div>
+        </>
+      }
+      itemKey={report => report.id}
+      rowClassName="jp-mlops-report-row"
+      columns={[
+        {
+          title: 'Report',
+          cell: report => (
+            <button className="jp-mlops-link" onClick={() => props.onSelect(report.id)}>
+              {report.name ?? shortId(report.id)}
+            </button>
+          )
+        },
+        { title: 'Verdict', cell: report => <Verdict report={report} /> },
+        { title: 'Drifted', cell: r => formatShare(r.share), className: 'jp-mlops-number' },
+        { title: 'Model', cell: report => report.model ?? '' },
+        { title: 'Reference → current', cell: r => `${r.reference} → ${r.current}` },
+        { title: 'Created', cell: report => formatTime(report.created_at) }
+      ]}
+    />
   );
 }
 

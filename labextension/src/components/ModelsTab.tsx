@@ -5,9 +5,10 @@ import { getAudit, getCard, getModel, listModels } from '../api';
 import { describeAudit, formatTime, parseDatasetRef } from '../format';
 import { useLoad } from '../hooks';
 import { formatMetric } from '../model';
-import { IModelDetail, IModelVersion } from '../tokens';
+import { IModelDetail, IModelVersion, IRegisteredModel } from '../tokens';
 import { moveAliasDialog } from './AliasDialog';
 import { Header, ItemLink, LoadState, RunLink } from './common';
+import { ItemList } from './ItemList';
 
 export interface IModelsTabProps {
   settings: ServerConnection.ISettings;
@@ -29,52 +30,40 @@ export function ModelsTab(props: IModelsTabProps): JSX.Element {
 
 function ModelList(props: IModelsTabProps): JSX.Element {
   const load = useLoad(() => listModels(props.settings), 'models');
-  const models = load.value;
   return (
-    <div className="jp-mlops-models">
-      <Header title="Registered models" onRefresh={load.reload} />
-      <LoadState load={load} />
-      {models && models.length === 0 ? (
-        <div className="jp-mlops-empty">
+    <ItemList<IRegisteredModel>
+      title="Registered models"
+      load={load}
+      empty={
+        <>
           No registered models yet. Register one with <code>mlops.register_model(...)</code> or{' '}
           <code>jupyter mlops models register</code>.
-        </div>
-      ) : null}
-      {models && models.length ? (
-        <div className="jp-mlops-table-wrap">
-          <table className="jp-mlops-table">
-            <thead>
-              <tr>
-                <th>Model</th>
-                <th>Versions</th>
-                <th>Aliases</th>
-                <th>Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {models.map(model => (
-                <tr key={model.name} className="jp-mlops-model-row" data-model={model.name}>
-                  <td>
-                    <button className="jp-mlops-link" onClick={() => props.onSelect(model.name)}>
-                      {model.name}
-                    </button>
-                  </td>
-                  <td className="jp-mlops-number">{model.version_count}</td>
-                  <td>
-                    {Object.entries(model.aliases).map(([alias, version]) => (
-                      <span key={alias} className="jp-mlops-chip">
-                        @{alias} → {version}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{formatTime(model.updated_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-    </div>
+        </>
+      }
+      itemKey={model => model.name}
+      rowClassName="jp-mlops-model-row"
+      columns={[
+        {
+          title: 'Model',
+          cell: model => (
+            <button className="jp-mlops-link" onClick={() => props.onSelect(model.name)}>
+              {model.name}
+            </button>
+          )
+        },
+        { title: 'Versions', cell: model => model.version_count, className: 'jp-mlops-number' },
+        {
+          title: 'Aliases',
+          cell: model =>
+            Object.entries(model.aliases).map(([alias, version]) => (
+              <span key={alias} className="jp-mlops-chip">
+                @{alias} → {version}
+              </span>
+            ))
+        },
+        { title: 'Updated', cell: model => formatTime(model.updated_at) }
+      ]}
+    />
   );
 }
 
