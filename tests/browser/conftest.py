@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -59,6 +60,23 @@ def start_lab(root: Path, env_extra: dict[str, str] | None = None) -> tuple[str,
                 proc.kill()
                 raise RuntimeError((root / ".lab" / "lab.log").read_text()) from None
             time.sleep(0.5)
+
+
+def clean_env() -> dict[str, str]:
+    """This environment without the workspace a test session may have chosen."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_MLOPS_")}
+
+
+@contextlib.contextmanager
+def prepared_lab(root: Path, script: str) -> Iterator[str]:
+    """Run ``script`` in a new workspace at ``root``, then serve it with JupyterLab."""
+    (root / ".mlops").mkdir()
+    subprocess.run([sys.executable, "-c", script], cwd=root, env=clean_env(), check=True)
+    base, proc = start_lab(root)
+    try:
+        yield base
+    finally:
+        stop_lab(proc)
 
 
 def stop_lab(proc: subprocess.Popen) -> None:

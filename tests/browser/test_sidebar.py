@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -12,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TOKEN, start_lab, stop_lab
+from .conftest import TOKEN, prepared_lab, start_lab, stop_lab
 
 PREPARE = textwrap.dedent(
     """
@@ -32,15 +29,8 @@ PREPARE = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("lab")
-    (root / ".mlops").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_MLOPS_")}
-    subprocess.run([sys.executable, "-c", PREPARE], cwd=root, env=env, check=True)
-    base, proc = start_lab(root)
-    try:
+    with prepared_lab(tmp_path_factory.mktemp("lab"), PREPARE) as base:
         yield base
-    finally:
-        stop_lab(proc)
 
 
 def open_sidebar(browser, lab: str):

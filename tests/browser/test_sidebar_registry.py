@@ -8,7 +8,6 @@ and checks the move in the UI and in the store.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import start_lab, stop_lab
+from .conftest import clean_env, prepared_lab
 from .test_sidebar import open_sidebar
 
 PREPARE = textwrap.dedent(
@@ -55,14 +54,8 @@ PREPARE = textwrap.dedent(
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("registry-lab")
-    (root / ".mlops").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_MLOPS_")}
-    subprocess.run([sys.executable, "-c", PREPARE], cwd=root, env=env, check=True)
-    base, proc = start_lab(root)
-    try:
+    with prepared_lab(root, PREPARE) as base:
         yield base, root
-    finally:
-        stop_lab(proc)
 
 
 def tab(panel, name: str):
@@ -119,11 +112,10 @@ def test_models_tab_moves_an_alias_through_the_dialog(browser, lab, output_dir: 
     assert not errors, errors
 
     # The move went through the store's audited path, with the reason.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_MLOPS_")}
     audit = subprocess.run(
         [sys.executable, "-c", "import json, jupyter_mlops.models as m; "
          "print(json.dumps([e.__dict__ for e in m.audit_entries('churn', None)]))"],
-        cwd=root, env=env, capture_output=True, text=True, check=True).stdout
+        cwd=root, env=clean_env(), capture_output=True, text=True, check=True).stdout
     last = json.loads(audit)[-1]
     assert (last["action"], last["alias"], last["to_value"]) == ("alias", "champion", "2")
     assert last["reason"] == "v2 wins on the holdout"
