@@ -49,7 +49,8 @@ export function Figure(props: IFigureProps): JSX.Element {
   React.useEffect(() => {
     const node = ref.current;
     return () => {
-      if (node) {
+      // Plotly keeps listeners and a resize handler per plot: release them with the node.
+      if (node?.dataset.rendered) {
         void import('plotly.js-dist-min').then(module => module.default.purge(node));
       }
     };

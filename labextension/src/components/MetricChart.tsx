@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { IMetricHistory } from '../tokens';
+import { Figure } from './Figure';
 
 export interface IMetricChartProps {
   /** One history per run (same metric key), labelled by run name. */
@@ -8,43 +9,20 @@ export interface IMetricChartProps {
   title: string;
 }
 
-/** A plotly line chart of metric histories; plotly is loaded on first draw only. */
+/** A line chart of metric histories, one line per run. */
 export function MetricChart(props: IMetricChartProps): JSX.Element {
-  const ref = React.useRef<HTMLDivElement>(null);
-  React.useEffect(() => {
-    let cancelled = false;
-    void import('plotly.js-dist-min').then(module => {
-      const Plotly = module.default;
-      if (cancelled || !ref.current) {
-        return;
-      }
-      const data = props.series.map(s => ({
+  const figure = React.useMemo(
+    () => ({
+      data: props.series.map(s => ({
         x: s.history.steps,
         y: s.history.values,
-        type: 'scatter' as const,
-        mode: 'lines' as const,
+        type: 'scatter',
+        mode: 'lines',
         name: s.label
-      }));
-      const layout = {
-        title: { text: props.title },
-        height: 240,
-        margin: { l: 40, r: 10, t: 30, b: 30 },
-        paper_bgcolor: 'rgba(0,0,0,0)',
-        plot_bgcolor: 'rgba(0,0,0,0)',
-        font: { color: getComputedStyle(ref.current).color }
-      };
-      void Plotly.newPlot(ref.current, data, layout, {
-        responsive: true,
-        displaylogo: false
-      }).then(() => {
-        if (ref.current) {
-          ref.current.dataset.rendered = 'true';
-        }
-      });
-    });
-    return () => {
-      cancelled = true;
-    };
-  }, [props.series, props.title]);
-  return <div className="jp-mlops-chart" ref={ref} />;
+      })),
+      layout: { title: { text: props.title }, height: 240 }
+    }),
+    [props.series, props.title]
+  );
+  return <Figure figure={figure} label={`${props.title} by step`} />;
 }
