@@ -141,8 +141,9 @@ def _pipe(src: IO[bytes], fd: int, size: int) -> str:
     hasher = _hasher(size)
     # Anonymous maps are page-aligned, as O_DIRECT needs.
     free: queue.Queue[mmap.mmap] = queue.Queue()
-    for _ in range(2):
-        free.put(mmap.mmap(-1, PIPE_CHUNK))
+    buffers = [mmap.mmap(-1, PIPE_CHUNK) for _ in range(2)]
+    for buffer in buffers:
+        free.put(buffer)
     full: queue.Queue[tuple[mmap.mmap, int] | None] = queue.Queue()
     failed: list[BaseException] = []
 
@@ -178,6 +179,8 @@ def _pipe(src: IO[bytes], fd: int, size: int) -> str:
     finally:
         full.put(None)
         writer.join()
+        for buffer in buffers:
+            buffer.close()  # 64 MiB: not left for the garbage collector
     if failed:
         raise failed[0]
     return str(hasher.hexdigest())
