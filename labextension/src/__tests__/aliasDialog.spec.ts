@@ -25,11 +25,11 @@ const detail: IModelDetail = {
   }))
 };
 
-/** The dialog on screen, once it is there. */
+/** The dialog on screen, once it is there with its title (the header renders a tick later). */
 async function dialog(): Promise<HTMLElement> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     const node = document.querySelector<HTMLElement>('.jp-Dialog');
-    if (node) {
+    if (node?.querySelector('.jp-Dialog-header')?.textContent) {
       return node;
     }
     await new Promise(resolve => setTimeout(resolve, 10));
