@@ -11,15 +11,15 @@ import pytest
 import jupyter_mlops.data as data
 from jupyter_mlops.data import hashing
 from jupyter_mlops.errors import Conflict, NotFound
-from jupyter_mlops.store import artifacts
+from jupyter_mlops.store import local_copy
 
 
 @pytest.fixture
 def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep files of up to 4 KiB in memory while hashing, pipe files from 64 KiB up."""
     monkeypatch.setattr(hashing, "SMALL", 4096)
-    monkeypatch.setattr(artifacts, "DIRECT_MIN", 64 * 1024)
-    monkeypatch.setattr(artifacts, "PIPE_CHUNK", 16 * 1024)
+    monkeypatch.setattr(local_copy, "DIRECT_MIN", 64 * 1024)
+    monkeypatch.setattr(local_copy, "PIPE_CHUNK", 16 * 1024)
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ import blake3
 import pytest
 
 from jupyter_mlops.errors import Conflict
-from jupyter_mlops.store import artifacts
+from jupyter_mlops.store import local_copy
 from jupyter_mlops.store.artifacts import ArtifactStore
 
 
@@ -24,8 +24,8 @@ def store(tmp_path: Path) -> ArtifactStore:
 @pytest.fixture
 def small_slices(monkeypatch: pytest.MonkeyPatch) -> int:
     """Send files from 16 KiB up through the O_DIRECT pipeline, in 8 KiB slices."""
-    monkeypatch.setattr(artifacts, "DIRECT_MIN", 16 * 1024)
-    monkeypatch.setattr(artifacts, "PIPE_CHUNK", 8 * 1024)
+    monkeypatch.setattr(local_copy, "DIRECT_MIN", 16 * 1024)
+    monkeypatch.setattr(local_copy, "PIPE_CHUNK", 8 * 1024)
     return 8 * 1024
 
 
@@ -114,7 +114,7 @@ def test_concurrent_writers_of_the_same_large_file_store_one_good_blob(store, tm
 
 def test_a_large_copy_reads_back_verified(store, tmp_path):
     """The real thresholds: one file big enough for O_DIRECT with an unaligned tail."""
-    data = os.urandom(artifacts.DIRECT_MIN + artifacts.PIPE_CHUNK + 12_345)
+    data = os.urandom(local_copy.DIRECT_MIN + local_copy.PIPE_CHUNK + 12_345)
     source = tmp_path / "big.bin"
     source.write_bytes(data)
     digest, size = store.put_file(source)
