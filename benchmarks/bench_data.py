@@ -73,7 +73,7 @@ def worker(target: str, workspace: str, repeat: int) -> None:
     """Time version_data on ``target`` first and unchanged, in this (warm) process."""
     import jupyter_mlops.data as data
     from jupyter_mlops.data.hashing import hash_file
-    from jupyter_mlops.tracking.session import set_workspace
+    from jupyter_mlops.session import set_workspace
 
     root = Path(workspace)
     (root / ".mlops").mkdir(parents=True, exist_ok=True)
@@ -113,7 +113,7 @@ def _ours(target: Path, workspace: Path, repeat: int) -> dict[str, float]:
                                                "--repeat", str(repeat)])
     # Unchanged again from a fresh interpreter, as a script or CLI would see it.
     code = ("import sys; from pathlib import Path; import jupyter_mlops.data as d; "
-            "from jupyter_mlops.tracking.session import set_workspace; "
+            "from jupyter_mlops.session import set_workspace; "
             f"set_workspace(Path({str(workspace)!r})); d.version_data(Path({str(target)!r}), "
             "'bench')")
     cold = _peer.time_commands([[sys.executable, "-c", code]], repeat)[0]

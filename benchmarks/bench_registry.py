@@ -95,9 +95,9 @@ def ours_cycles(repeat: int) -> dict[str, Any]:
         if i:
             times.append(elapsed)
         record = mlops.get_run(run.id)
-        from jupyter_mlops.tracking.session import tracker
+        from jupyter_mlops.session import current
 
-        env_packages = len(tracker().store.runs.environment(record.environment_digest).packages)
+        env_packages = len(current().store.runs.environment(record.environment_digest).packages)
     return {"cycle": median(times), "env_packages": env_packages}
 
 

@@ -238,8 +238,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _logged(workspace: Path) -> int:
     code = (f"import jupyter_mlops as m; m.set_workspace({str(workspace)!r});"
-            "from jupyter_mlops.tracking.session import tracker;"
-            "print(len(tracker().store.registry.predictions('churn')))")
+            "from jupyter_mlops.session import current;"
+            "print(len(current().store.registry.predictions('churn')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=quiet_env(), check=False, cwd=workspace)
     return int(done.stdout.strip() or -1) if done.returncode == 0 else -1

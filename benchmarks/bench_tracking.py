@@ -132,12 +132,12 @@ def mlflow_case(case: str, size: dict[str, int]) -> dict[str, Any]:
 
 def ours_case(case: str, size: dict[str, int], folder: Path) -> dict[str, Any]:
     import jupyter_mlops as mlops
-    from jupyter_mlops.tracking.session import tracker
+    from jupyter_mlops.session import current
 
     # A .mlops folder here stops the workspace walk-up at this temporary folder.
     (folder / ".mlops").mkdir(exist_ok=True)
     mlops.set_workspace(folder)
-    writer = tracker().writer
+    writer = current().writer
     for _ in range(WARMUP_RUNS):
         with mlops.start_run(experiment=EXPERIMENT):
             mlops.log_metric("warm", 0.0)

@@ -62,7 +62,7 @@ _EXPORTS: dict[str, str] = {
     "set_tag": "jupyter_mlops.tracking",
     "set_tags": "jupyter_mlops.tracking",
     "set_version_status": "jupyter_mlops.models.registry",
-    "set_workspace": "jupyter_mlops.tracking.session",
+    "set_workspace": "jupyter_mlops.session",
     "start_run": "jupyter_mlops.tracking.run",
     "upstream": "jupyter_mlops.pipeline.upstream",
     "validate": "jupyter_mlops.data.schemas",
@@ -195,6 +195,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         Run,
         RunStatus,
     )
+    from .session import set_workspace
     from .tracking import (
         log_artifact,
         log_metric,
@@ -229,4 +230,3 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         end_run,
         start_run,
     )
-    from .tracking.session import set_workspace

@@ -111,8 +111,8 @@ def store(workspace: Workspace):
 @pytest.fixture
 def tracking(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
     """The tracking API pointed at the workspace, run from inside it."""
+    from jupyter_mlops import session
     from jupyter_mlops.tracking import run as run_module
-    from jupyter_mlops.tracking import session
 
     monkeypatch.chdir(workspace.root)
     session.set_workspace(workspace.root, uri=workspace.uri, artifacts=workspace.artifacts)
@@ -120,12 +120,7 @@ def tracking(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     for leftover in list(run_module._stack.get()):
         leftover.end("KILLED")
     run_module.end_all_active()
-    current = session._current
-    if current is not None:
-        current.writer.flush()
-        current.store.close()
-    session._current = None
-    session._chosen = None
+    session.close()
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,9 @@ DATASET_COLUMNS = ["name", "latest_version", "versions", "kind", "rows", "bytes"
 
 
 def _store() -> Any:
-    from ..tracking.session import tracker
+    from ..session import current
 
-    return tracker().store
+    return current().store
 
 
 def list_datasets() -> list[Dataset]:

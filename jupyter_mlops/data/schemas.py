@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
+from ..session import current
 from .refs import parse_ref
 from .validation import (
     ValidationReport,
@@ -22,12 +23,6 @@ from .validation import (
     load_schema,
     schema_yaml,
 )
-
-
-def _tracker() -> Any:
-    from ..tracking.session import tracker
-
-    return tracker()
 
 
 def _looks_like_ref(value: Any) -> bool:
@@ -104,7 +99,7 @@ def schema_of(source: Any) -> Any:
     if not _looks_like_ref(source):
         return load_schema(source)
     parsed = parse_ref(source)
-    store = _tracker().store.datasets
+    store = current().store.datasets
     if parsed.version is None:
         contract = store.dataset(parsed.name).schema
         if contract:
@@ -120,7 +115,7 @@ def contract_for(name: str, validate: Any, frame: Any) -> tuple[Any, bool]:
     dataset's contract (``version_data``'s ``validate=``)."""
     if validate is True:
         try:
-            contract = _tracker().store.datasets.dataset(name).schema
+            contract = current().store.datasets.dataset(name).schema
         except NotFound:
             contract = None
         if contract:
@@ -147,7 +142,7 @@ def set_schema(name: str, schema: Any) -> str:
         The contract's YAML ("" when removed).
     """
     text = None if schema is None else schema_yaml(schema_of(schema))
-    _tracker().store.datasets.set_schema(parse_ref(name).name, text, time.time())
+    current().store.datasets.set_schema(parse_ref(name).name, text, time.time())
     return text or ""
 
 

@@ -15,18 +15,13 @@ from typing import Any
 
 from ..errors import InvalidInput, NotFound
 from ..records import DatasetVersion
+from ..session import current
 from . import storage
 from .frames import check_frame, column_types, frame_digest
 from .hashing import StatCache, digest_file, hash_tree, scan
 from .refs import check_name, parse_ref
 
 CACHE_DIR = Path(".mlops") / "cache"
-
-
-def _tracker() -> Any:
-    from ..tracking.session import tracker
-
-    return tracker()
 
 
 def _active_run() -> Any:
@@ -37,7 +32,7 @@ def _active_run() -> Any:
 
 def stat_cache(track: Any | None = None) -> StatCache:
     """The stat cache of this machine for the current workspace (``.mlops/cache/stat.db``)."""
-    root = (track or _tracker()).store.workspace.root
+    root = (track or current()).store.workspace.root
     return StatCache(Path(root) / CACHE_DIR / "stat.db")
 
 
@@ -72,7 +67,7 @@ def resolve_version(ref: str) -> DatasetVersion:
         The stored version (the newest when no number is given).
     """
     parsed = parse_ref(ref)
-    return _tracker().store.datasets.get(parsed.name, parsed.version)
+    return current().store.datasets.get(parsed.name, parsed.version)
 
 
 def version_data(obj: Any, name: str, description: str | None = None,
@@ -151,7 +146,7 @@ def _version_frame(frame: Any, name: str, description: str | None,
     from .validation import ValidationFailed, check, schema_yaml
 
     check_frame(frame)
-    track = _tracker()
+    track = current()
     records = track.store.datasets
     schema_text = None
     make_contract = False
@@ -185,7 +180,7 @@ def _version_frame(frame: Any, name: str, description: str | None,
 
 
 def _version_file(path: Path, name: str, description: str | None) -> DatasetVersion:
-    track = _tracker()
+    track = current()
     digest = digest_file(path, stat_cache(track))
     records = track.store.datasets
     version = records.find(name, digest)
@@ -211,7 +206,7 @@ def _parquet_shape(path: Path) -> tuple[int | None, dict[str, str]]:
 
 
 def _version_folder(path: Path, name: str, description: str | None) -> DatasetVersion:
-    track = _tracker()
+    track = current()
     tree = scan(path)
     if not tree.stats:
         raise InvalidInput(f"The folder {str(path)!r} holds no files: there is nothing to "
@@ -243,7 +238,7 @@ def load_data(ref: str) -> Any:
         a copy of your own.
     """
     version = resolve_version(ref)
-    track = _tracker()
+    track = current()
     if version.kind == "dataframe":
         frame = storage.read_frame(track.store.artifacts, version.storage_digest)
         frame.attrs["mlops_ref"] = version.ref
@@ -277,7 +272,7 @@ def checkout(ref: str, dest: str | os.PathLike[str], clean: bool = False) -> Pat
         What was written.
     """
     version = resolve_version(ref)
-    track = _tracker()
+    track = current()
     target = Path(os.path.abspath(os.path.expanduser(os.fspath(dest))))
     if version.kind != "directory" and target.is_dir():
         original = Path(version.source).name if version.kind == "file" and version.source \

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import NotFound
 from ..records import AuditEntry, ModelVersion
-from ..tracking.session import tracker
+from ..session import current
 from .registry import get_version
 from .signature import Signature
 
@@ -142,7 +142,7 @@ def model_card(uri: str) -> ModelCard:
         ``.markdown``, ``.html``, ``.save(path)``; shown as Markdown in a notebook.
     """
     version = get_version(uri)
-    store = tracker().store
+    store = current().store
     model = store.registry.model(version.name)
     meta = json.loads(store.artifacts.get_bytes(version.meta_digest))
     aliases = "".join(f" @{a}" for a in version.aliases)

@@ -28,8 +28,8 @@ from ..records import (
     Run,
     VersionStatus,
 )
+from ..session import current
 from ..tracking.run import ActiveRun, active_run
-from ..tracking.session import tracker
 from . import reference
 from .flavors import Trust, UntrustedModel
 from .loaded import LoadedModel, load_stored
@@ -51,7 +51,7 @@ def current_user() -> str:
 
 
 def _registry() -> Any:
-    return tracker().store.registry
+    return current().store.registry
 
 
 # -- registering -------------------------------------------------------------------------------
@@ -93,11 +93,11 @@ def register_model(
     if alias is not None:
         check_alias(alias)
     ref = _logged_ref(run_or_model_uri, name)
-    store = tracker().store
-    current = active_run()
-    if current is not None:
+    session = current()
+    store = session.store
+    if active_run() is not None:
         # Metrics of the run being registered from may still sit in the write buffer.
-        tracker().writer.flush()
+        session.writer.flush()
     run = store.runs.get(ref.run_id)
     meta_digest = _meta_artifact(run, ref.path)
     meta = _read_meta(store, meta_digest)
@@ -137,7 +137,7 @@ def _logged_ref(source: Any, name: str) -> RunModelRef:
 
 
 def _only_model(run_id: str) -> RunModelRef:
-    run = tracker().store.runs.get(run_id)
+    run = current().store.runs.get(run_id)
     paths = sorted(a.path.rsplit("/", 1)[0] for a in run.artifacts
                    if a.path.endswith("/" + META_FILE))
     if len(paths) == 1:
@@ -214,7 +214,7 @@ def load_model(uri: str, trust: Trust = False) -> LoadedModel:
         ``.predict(data)`` validates ``data`` against the signature first.
     """
     ref = reference.parse(uri)
-    store = tracker().store
+    store = current().store
     if isinstance(ref, RunModelRef):
         run = store.runs.get(ref.run_id)
         meta = _meta_artifact(run, ref.path)

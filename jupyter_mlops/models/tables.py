@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..records import ModelVersion
-from ..tracking.session import tracker
+from ..session import current
 from .reference import check_model_name
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def models() -> pd.DataFrame:
         "latest_version": m.latest_version, "versions": m.version_count,
         "aliases": dict(m.aliases), "tags": dict(m.tags),
         "created_at": m.created_at, "updated_at": m.updated_at, "created_by": m.created_by,
-    } for m in tracker().store.registry.models()]
+    } for m in current().store.registry.models()]
     columns = ["name", "description", "latest_version", "versions", "aliases", "tags",
                "created_at", "updated_at", "created_by"]
     frame = pd.DataFrame(rows, columns=columns)
@@ -59,7 +59,7 @@ def model_versions(name: str) -> pd.DataFrame:
     pandas.DataFrame
         One row per version, oldest first, with a ``metrics.<key>`` column per metric.
     """
-    return versions_frame(tracker().store.registry.versions(check_model_name(name)))
+    return versions_frame(current().store.registry.versions(check_model_name(name)))
 
 
 def versions_frame(versions: Sequence[ModelVersion]) -> pd.DataFrame:
@@ -103,7 +103,7 @@ def audit_log(name: str | None = None, limit: int | None = None) -> pd.DataFrame
     """
     import pandas as pd
 
-    entries = tracker().store.registry.audit(
+    entries = current().store.registry.audit(
         None if name is None else check_model_name(name), limit)
     frame = pd.DataFrame(
         [{"timestamp": e.timestamp, "model": e.name, "action": e.action,
@@ -139,7 +139,7 @@ def predictions(name: str, version: int | None = None, since: float | None = Non
     """
     import pandas as pd
 
-    records = tracker().store.registry.predictions(check_model_name(name), version, since,
+    records = current().store.registry.predictions(check_model_name(name), version, since,
                                                    limit)
     parts = []
     for record in records:

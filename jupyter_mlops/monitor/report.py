@@ -169,8 +169,8 @@ class DriftReport:
         """
         if self._saved:
             return self
+        from ..session import current
         from ..tracking.run import active_run
-        from ..tracking.session import tracker
 
         run = active_run()
         self.record = dataclasses.replace(
@@ -180,7 +180,7 @@ class DriftReport:
             run_id=run.id if run is not None else self.record.run_id,
         )
         if run is None:
-            tracker().store.drift.save(self.record)
+            current().store.drift.save(self.record)
         else:
             # The run's row must exist before a report can point at it.
             run._ensure()

@@ -10,9 +10,9 @@ from .report import DriftReport
 
 
 def _store() -> Any:
-    from ..tracking.session import tracker
+    from ..session import current
 
-    return tracker().store
+    return current().store
 
 
 def list_reports(name: str | None = None, reference: str | None = None,

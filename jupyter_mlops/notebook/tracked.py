@@ -17,9 +17,9 @@ from typing import Any
 
 from ..errors import MlopsError
 from ..records import RunStatus, Source
+from ..session import current
 from ..tracking import autolog_support, capture
 from ..tracking.run import ActiveRun, start_run
-from ..tracking.session import tracker
 from . import notebook_path, papermill_info
 from .cell import cell_number
 
@@ -104,8 +104,8 @@ def _record_notebook(run: ActiveRun, notebook: Path) -> None:
             run.set_tag("mlops.notebook.snapshot", "skipped: larger than 50 MiB")
     except (OSError, MlopsError) as exc:
         run.set_tag("mlops.notebook.snapshot", f"failed: {exc}")
-    track = tracker()
-    if not track.capture_git:
+    track = current()
+    if not track.settings.capture_git:
         return
     repo = capture.git_root(notebook.parent)
     if repo is None or repo == capture.git_root(track.store.workspace.root.resolve()):

@@ -30,9 +30,9 @@ OUTPUTS_PREFIX = "outputs"
 def _stat_cache() -> Any:
     """The data layer's machine-local stat cache of the workspace (``.mlops/cache/``)."""
     from ..data.versions import stat_cache
-    from ..tracking.session import tracker
+    from ..session import current
 
-    return stat_cache(tracker())
+    return stat_cache(current())
 
 
 def digest_path(path: str | os.PathLike[str]) -> str | None:
@@ -174,9 +174,9 @@ def find_cached(key: str) -> CacheHit | None:
 
 def full_record(run_id: str) -> Run:
     """A run with its lineage and artifacts, which search results leave out."""
-    from ..tracking.session import tracker
+    from ..session import current
 
-    return tracker().store.runs.get(run_id)
+    return current().store.runs.get(run_id)
 
 
 def last_run(pipeline: Pipeline, step: str) -> Run | None:

@@ -182,8 +182,8 @@ def _tracked(engine: type[MlopsEngine], nb: Any, kernel_name: str, output_path: 
              on_cell: Callable[[int, int], None] | None, **kwargs: Any) -> Any:
     import nbformat
 
+    from ..session import current
     from ..tracking.run import ATTACH_ENV, start_run
-    from ..tracking.session import tracker
 
     input_path = kwargs.get("input_path") or "notebook.ipynb"
     stem = Path(str(input_path)).stem or "notebook"
@@ -197,7 +197,7 @@ def _tracked(engine: type[MlopsEngine], nb: Any, kernel_name: str, output_path: 
             run.log_params(params)
         else:
             run.set_tags({"mlops.papermill.input": str(input_path)})
-        workspace = tracker().store.workspace
+        workspace = current().store.workspace
         env = {**dict(kwargs.pop("kernel_env", None) or {}), ATTACH_ENV: run.id,
                "JUPYTER_MLOPS_URI": workspace.uri, "JUPYTER_MLOPS_ARTIFACTS": workspace.artifacts}
         executed = engine.execute_notebook(

@@ -114,14 +114,14 @@ def reproduce(run_id: str, tolerance: float = 1e-6, kernel_name: str | None = No
     Reproduction
         Prints as a side-by-side of metrics and environments.
     """
+    from ..session import current
     from ..tracking import capture
     from ..tracking.run import ATTACH_ENV, start_run
-    from ..tracking.session import tracker
     from .execution import StepTask, execute_step
     from .runner import EXECUTED_PREFIX, INPUTS_PREFIX, UPSTREAM_TAG
     from .upstream import UPSTREAM_ENV
 
-    track = tracker()
+    track = current()
     original = track.store.runs.get(track.store.runs.resolve_id(run_id))
     if original.status is RunStatus.RUNNING:
         raise Conflict(f"Run {original.id} is still running; reproduce it once it has ended.")

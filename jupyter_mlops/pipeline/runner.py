@@ -256,8 +256,8 @@ class _Runner:
 
     def _submit(self, parent: Any, pool: Any, name: str,
                 parts: cache.KeyParts) -> tuple[cf.Future[StepResult], Any]:
+        from ..session import current
         from ..tracking.run import ATTACH_ENV
-        from ..tracking.session import tracker
 
         step = self.pipeline.steps[name]
         root = self.pipeline.root
@@ -280,7 +280,7 @@ class _Runner:
         for need in step.needs:
             for path, digest in self.outputs[need].items():
                 step_run.log_input(cache.kind_of(root / path), f"{path}@{digest}")
-        workspace = tracker().store.workspace
+        workspace = current().store.workspace
         env = {ATTACH_ENV: step_run.id, "JUPYTER_MLOPS_URI": workspace.uri,
                "JUPYTER_MLOPS_ARTIFACTS": workspace.artifacts,
                "JUPYTER_MLOPS_NOTEBOOK": str(step.notebook),
@@ -370,12 +370,12 @@ class _Runner:
         self._end(outcome)
 
     def _record_outputs(self, name: str, step_run: Any, result: StepResult) -> None:
-        from ..tracking.session import tracker
+        from ..session import current
 
         root = self.pipeline.root
         if result.outputs:
             # Run elsewhere: bring the outputs onto this disk for the steps that follow.
-            blobs = tracker().store.artifacts
+            blobs = current().store.artifacts
             for files in result.outputs.values():
                 for relative, digest, _ in files:
                     target = root / relative

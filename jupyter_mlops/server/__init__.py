@@ -32,7 +32,7 @@ class MlopsServer(Configurable):
 
 def load(server_app: Any) -> None:
     """Point the tracking API at the workspace and register the handlers."""
-    from ..tracking.session import set_workspace
+    from ..session import set_workspace
     from .handlers import setup_handlers
 
     settings = MlopsServer(config=server_app.config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..session import set_workspace
 from .files import log_dict, log_figure, log_table, log_text
 from .maintenance import GcReport, gc, info
 from .queries import (
@@ -17,7 +18,6 @@ from .queries import (
     search_runs,
 )
 from .run import ActiveRun, active_run, end_run, require_active, start_run
-from .session import set_workspace
 
 
 def log_param(key: str, value: Any) -> None:

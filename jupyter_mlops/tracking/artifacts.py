@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from ..errors import InvalidInput, NotFound
 from ..records import Artifact, Environment, Run
-from .session import tracker
+from ..session import current
 
 CHUNK = 1024 * 1024
 
@@ -44,7 +44,7 @@ def list_artifacts(run_id: str, path: str | None = None) -> list[Artifact]:
     list[Artifact]
         Path, digest, size and time of each file.
     """
-    track = tracker()
+    track = current()
     full = track.store.runs.resolve_id(run_id)
     artifacts = track.store.runs.artifacts(full)
     if path is None or _normal(path) == "":
@@ -169,7 +169,7 @@ def stream_artifact(
         The number of bytes written.
     """
     written = 0
-    with tracker().store.artifacts.open(artifact.digest) as source:
+    with current().store.artifacts.open(artifact.digest) as source:
         while chunk := source.read(CHUNK):
             out.write(chunk)
             written += len(chunk)
@@ -193,4 +193,4 @@ def environment_of(run: Run) -> Environment | None:
     """
     if run.environment_digest is None:
         return None
-    return tracker().store.runs.environment(run.environment_digest)
+    return current().store.runs.environment(run.environment_digest)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InvalidInput, MissingDependency
+from ..session import current
 from .run import ActiveRun, start_run
-from .session import tracker
 from .values import MAX_PARAM, param_value
 
 MODEL_FILE = "model/model.skops"
@@ -144,7 +144,7 @@ def load_model(run_id: str, trusted: list[str] | None = None) -> Any:
         The fitted estimator.
     """
     sio = _skops()
-    track = tracker()
+    track = current()
     full = track.store.runs.resolve_id(run_id)
     by_path = {a.path: a for a in track.store.runs.artifacts(full)}
     if MODEL_FILE not in by_path:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .session import tracker
+from ..session import current
 
 GC_GRACE = 3600.0
 
@@ -26,7 +26,7 @@ class GcReport:
 
 def info() -> dict[str, Any]:
     """Where the workspace lives, its backend and how much it holds."""
-    track = tracker()
+    track = current()
     store = track.store
     return {
         "workspace": str(store.workspace.root),
@@ -51,7 +51,7 @@ def gc(dry_run: bool = False, purge_deleted: bool = False, older_than: float = 0
         Keep unreferenced blobs younger than this many seconds: a writer in another process
         may have stored the blob and not yet recorded it.
     """
-    track = tracker()
+    track = current()
     store = track.store
     track.writer.flush()
     purged: list[str] = []

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import IntegrityError, InvalidInput, NotFound
 from ..records import Artifact, Experiment, Run
-from .session import HOST, Tracker, is_alive, tracker
+from ..session import Session, current
+from .host import HOST, is_alive
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,13 +18,13 @@ _BASE_COLUMNS = ("run_id", "experiment", "name", "status", "start_time", "end_ti
                  "duration", "parent_id")
 
 
-def reap(track: Tracker | None = None) -> list[str]:
+def reap(track: Session | None = None) -> list[str]:
     """Mark runs whose process died as KILLED; called before every read of runs."""
-    track = track or tracker()
-    return track.store.runs.reap(time.time(), track.dead_after, HOST, is_alive)
+    track = track or current()
+    return track.store.runs.reap(time.time(), track.settings.dead_after, HOST, is_alive)
 
 
-def _experiment_ids(track: Tracker, experiment: str | Sequence[str] | None) -> list[int] | None:
+def _experiment_ids(track: Session, experiment: str | Sequence[str] | None) -> list[int] | None:
     if experiment is None:
         return None
     names = [experiment] if isinstance(experiment, str) else list(experiment)
@@ -43,7 +44,7 @@ def search_runs(
         raise InvalidInput(f"max_results must be a non-negative integer, not {max_results!r}.")
     if isinstance(order_by, str):
         order_by = [order_by]
-    track = tracker()
+    track = current()
     reap(track)
     return track.store.search(
         experiments=_experiment_ids(track, experiment),
@@ -124,7 +125,7 @@ def runs_frame(records: Sequence[Run]) -> pd.DataFrame:
 
 def get_run(run_id: str) -> Run:
     """The full record of one run (a unique prefix of its id will do)."""
-    track = tracker()
+    track = current()
     reap(track)
     return track.store.runs.get(run_id)
 
@@ -133,7 +134,7 @@ def metric_history(run_id: str, key: str) -> pd.DataFrame:
     """Every logged value of one metric of a run: step, value, timestamp."""
     import pandas as pd
 
-    track = tracker()
+    track = current()
     full = track.store.runs.resolve_id(run_id)
     track.writer.flush()
     history = track.store.runs.metric_history(full, key)
@@ -149,16 +150,16 @@ def metric_history(run_id: str, key: str) -> pd.DataFrame:
 
 def experiments() -> list[Experiment]:
     """Every experiment with its number of live runs."""
-    return tracker().store.runs.experiments()
+    return current().store.runs.experiments()
 
 
 def delete_runs(run_ids: Sequence[str]) -> int:
     """Soft-delete runs (and their nested runs); ``restore_runs`` brings them back."""
-    return tracker().store.runs.set_deleted(list(run_ids), time.time())
+    return current().store.runs.set_deleted(list(run_ids), time.time())
 
 
 def restore_runs(run_ids: Sequence[str]) -> int:
-    return tracker().store.runs.set_deleted(list(run_ids), None)
+    return current().store.runs.set_deleted(list(run_ids), None)
 
 
 def metric_points(run_id: str, key: str, max_points: int = 1000) -> dict[str, Any]:
@@ -174,7 +175,7 @@ def metric_points(run_id: str, key: str, max_points: int = 1000) -> dict[str, An
     """
     if not isinstance(max_points, int) or max_points < 2:
         raise InvalidInput(f"max_points must be an integer of at least 2, not {max_points!r}.")
-    track = tracker()
+    track = current()
     full = track.store.runs.resolve_id(run_id)
     track.writer.flush()
     history = track.store.runs.metric_history(full, key)
@@ -211,7 +212,7 @@ def open_artifact(run_id: str, path: str) -> tuple[Artifact, BinaryIO]:
     """
     import os
 
-    track = tracker()
+    track = current()
     full = track.store.runs.resolve_id(run_id)
     store = track.store.artifacts
     for artifact in track.store.runs.artifacts(full):
@@ -237,7 +238,7 @@ def count_runs(
     deleted: bool = False,
 ) -> int:
     """How many runs match; with ``search_runs`` it pages a listing."""
-    track = tracker()
+    track = current()
     return track.store.count(
         experiments=_experiment_ids(track, experiment), filter=filter, deleted=deleted
     )

@@ -27,11 +27,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from .. import session as sessions
 from ..errors import Conflict, InvalidInput, NotFound
 from ..records import Run, RunStatus, Source
+from ..session import Session
 from . import capture
+from .host import HOST
 from .ids import friendly_name, new_run_id
-from .session import HOST, Tracker, tracker
 from .values import check_key, metric_step, metric_value, param_value, tag_value
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,7 +49,7 @@ class ActiveRun:
 
     def __init__(
         self,
-        tracker: Tracker,
+        session: Session,
         experiment: str,
         name: str,
         parent: ActiveRun | None,
@@ -63,7 +65,7 @@ class ActiveRun:
         self.parent = parent
         self.start_time = time.time()
         self.status = RunStatus.RUNNING
-        self._tracker = tracker
+        self._session = session
         self._tags = tags
         self._source = source
         self._environment_digest = environment_digest
@@ -86,7 +88,7 @@ class ActiveRun:
 
     @property
     def store(self) -> Any:
-        return self._tracker.store
+        return self._session.store
 
     # -- creation --------------------------------------------------------------------------
 
@@ -104,7 +106,7 @@ class ActiveRun:
                 return False
             if self.parent is not None:
                 self.parent._ensure()
-            self._tracker.store.runs.create(
+            self._session.store.runs.create(
                 self.id, self.experiment, self.name, self.start_time,
                 parent_id=self.parent_id, source=self._source,
                 environment_digest=self._environment_digest, git=self._git,
@@ -129,7 +131,7 @@ class ActiveRun:
         self._check_open()
         clean = {check_key(k, "Param"): param_value(k, v) for k, v in params.items()}
         self._ensure()
-        self._tracker.store.runs.log_params(self.id, clean)
+        self._session.store.runs.log_params(self.id, clean)
 
     def log_metric(
         self, key: str, value: Any, step: int | None = None, timestamp: float | None = None
@@ -141,7 +143,7 @@ class ActiveRun:
         step = self._steps.get(key, 0) if step is None else metric_step(key, step)
         self._steps[key] = step + 1
         self._logged_metrics = True
-        self._tracker.writer.append(
+        self._session.writer.append(
             (self.id, key, number, step, time.time() if timestamp is None else float(timestamp))
         )
 
@@ -163,7 +165,7 @@ class ActiveRun:
             steps[key] = at + 1
             rows.append((self.id, key, number, at, when))
         self._logged_metrics = True
-        self._tracker.writer.extend(rows)
+        self._session.writer.extend(rows)
 
     def set_tag(self, key: str, value: Any) -> None:
         self.set_tags({key: value})
@@ -171,13 +173,13 @@ class ActiveRun:
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         clean = {check_key(k, "Tag"): tag_value(k, v) for k, v in tags.items()}
         self._ensure()
-        self._tracker.store.runs.set_tags(self.id, clean)
+        self._session.store.runs.set_tags(self.id, clean)
 
     def set_source(self, source: Source) -> None:
         """Replace the recorded source (the notebook face learns the cell after the start)."""
         self._source = source
         if self._created:
-            self._tracker.store.runs.set_source(self.id, source)
+            self._session.store.runs.set_source(self.id, source)
 
     def log_artifact(
         self, path: str | os.PathLike[str], artifact_path: str | None = None
@@ -196,7 +198,7 @@ class ActiveRun:
             ]
         else:
             raise NotFound(f"No file or folder at {source}: pass an existing path.")
-        stored = [(name, *self._tracker.store.artifacts.put_file(file)) for file, name in files]
+        stored = [(name, *self._session.store.artifacts.put_file(file)) for file, name in files]
         self._attach(stored)
         return [name for name, _, _ in stored]
 
@@ -204,23 +206,23 @@ class ActiveRun:
         """Store ``data`` as the artifact ``artifact_file``; returns its digest."""
         self._check_open()
         name = _artifact_file(artifact_file)
-        digest, size = self._tracker.store.artifacts.put_bytes(data)
+        digest, size = self._session.store.artifacts.put_bytes(data)
         self._attach([(name, digest, size)])
         return digest
 
     def _attach(self, items: list[tuple[str, str, int]]) -> None:
         self._ensure()
-        self._tracker.store.runs.add_artifacts(self.id, items, time.time())
+        self._session.store.runs.add_artifacts(self.id, items, time.time())
 
     def log_input(self, kind: str, ref: str) -> None:
         """Record that the run read ``ref`` (a data version, a model, ...)."""
         self._ensure()
-        self._tracker.store.runs.add_lineage(self.id, "input", kind, ref, time.time())
+        self._session.store.runs.add_lineage(self.id, "input", kind, ref, time.time())
 
     def log_output(self, kind: str, ref: str) -> None:
         """Record that the run produced ``ref``."""
         self._ensure()
-        self._tracker.store.runs.add_lineage(self.id, "output", kind, ref, time.time())
+        self._session.store.runs.add_lineage(self.id, "output", kind, ref, time.time())
 
     # -- ending ----------------------------------------------------------------------------
 
@@ -230,15 +232,15 @@ class ActiveRun:
         if self.status is not RunStatus.RUNNING:
             return
         end_time = time.time()
-        writer = self._tracker.writer
+        writer = self._session.writer
         writer.untrack(self.id)
         try:
             if self._created or self._logged_metrics:
                 self._ensure()
                 writer.flush()
-                self._tracker.store.runs.finish(self.id, status, end_time, error)
+                self._session.store.runs.finish(self.id, status, end_time, error)
             elif not self._ensure(status, end_time, error):
-                self._tracker.store.runs.finish(self.id, status, end_time, error)
+                self._session.store.runs.finish(self.id, status, end_time, error)
         finally:
             self.status = status
             _forget(self)
@@ -271,7 +273,7 @@ class ActiveRun:
         if not callable(func):
             raise InvalidInput("start_run(...) decorates a function: @start_run(name='x').")
         if not self._created:
-            self._tracker.writer.untrack(self.id)
+            self._session.writer.untrack(self.id)
             _forget(self)
             self.status = RunStatus.KILLED
         options = self._options
@@ -295,8 +297,8 @@ class ActiveRun:
         """The stored record of this run (written first if still pending)."""
         self._ensure()
         if self._logged_metrics:
-            self._tracker.writer.flush()
-        return self._tracker.store.runs.get(self.id)
+            self._session.writer.flush()
+        return self._session.store.runs.get(self.id)
 
 
 def _status(status: RunStatus | str) -> RunStatus:
@@ -357,7 +359,7 @@ def attach_run(run_id: str) -> ActiveRun:
     The process that started it keeps its heartbeat and ends it; this one only writes
     params, metrics, tags and artifacts, and does not end it at exit.
     """
-    track = tracker()
+    track = sessions.current()
     record = track.store.runs.get(run_id)
     if record.status is not RunStatus.RUNNING:
         raise Conflict(f"Run {record.id} has ended ({record.status.value}); cannot attach.")
@@ -415,17 +417,17 @@ def start_run(
             f"Ending run {current.id} ({current.name}) that was still active.", stacklevel=2
         )
         current.end(RunStatus.FINISHED)
-    track = tracker()
+    track = sessions.current()
     if experiment is not None and (not isinstance(experiment, str) or not experiment.strip()):
         raise InvalidInput(f"Experiment name must be a non-empty string, not {experiment!r}.")
-    experiment = experiment or (parent.experiment if parent else track.default_experiment)
+    experiment = experiment or (parent.experiment if parent else track.settings.experiment)
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise InvalidInput(f"Run name must be a non-empty string, not {name!r}.")
     clean_tags = {check_key(k, "Tag"): tag_value(k, v) for k, v in (tags or {}).items()}
-    environment = capture.environment(with_packages=track.capture_packages)
+    environment = capture.environment(with_packages=track.settings.capture_packages)
     track.store.runs.ensure_environment(environment)
     git = None
-    if track.capture_git:
+    if track.settings.capture_git:
         git = capture.git_state(
             track.store.workspace.root,
             store_diff=lambda data: track.store.artifacts.put_bytes(data)[0],

@@ -118,10 +118,10 @@ def test_get_from_an_s3_artifact_store(tracking, invoke, s3_url, tmp_path):
 
 def test_a_path_leaving_the_destination_is_refused(populated, invoke, tmp_path):
     """Paths are checked when logged; a store written by another tool is not trusted."""
-    from jupyter_mlops.tracking.session import tracker
+    from jupyter_mlops.session import current
 
     record = mlops.get_run(populated.low).artifacts[0]
-    tracker().store.runs.add_artifacts(
+    current().store.runs.add_artifacts(
         populated.low, [("plots/../../evil.txt", record.digest, record.size)], time.time()
     )
     dest = tmp_path / "dest"

@@ -7,7 +7,7 @@ import sqlalchemy
 
 from jupyter_mlops import models
 from jupyter_mlops.errors import Conflict, InvalidInput
-from jupyter_mlops.tracking.session import tracker
+from jupyter_mlops.session import current
 
 from .conftest import register
 
@@ -94,7 +94,7 @@ def test_audit_log_is_complete(tracking, trained, monkeypatch):
 
 def test_audit_log_is_append_only_in_the_database(tracking, trained):
     register(trained, alias="champion")
-    engine = tracker().store.engine
+    engine = current().store.engine
     for statement in ("UPDATE model_audit SET reason = 'forged'",
                       "DELETE FROM model_audit"):
         with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"), \

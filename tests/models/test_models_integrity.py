@@ -9,7 +9,7 @@ import jupyter_mlops as mlops
 from jupyter_mlops import models
 from jupyter_mlops.errors import IntegrityError
 from jupyter_mlops.models import UntrustedModel
-from jupyter_mlops.tracking.session import tracker
+from jupyter_mlops.session import current
 
 from .conftest import register
 
@@ -26,7 +26,7 @@ def _double(values):
 
 
 def _tamper(digest: str) -> None:
-    path = tracker().store.artifacts.local_path(digest)
+    path = current().store.artifacts.local_path(digest)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))

@@ -9,8 +9,8 @@ from IPython.utils.capture import capture_output
 
 import jupyter_mlops as mlops
 from jupyter_mlops.records import RunStatus
+from jupyter_mlops.session import current
 from jupyter_mlops.tracking import autolog_support
-from jupyter_mlops.tracking.session import tracker
 
 pytest.importorskip("sklearn")
 pytest.importorskip("skops")
@@ -60,7 +60,7 @@ def test_pipeline_fit_records_params_metrics_model_and_signature(shell, cell):
     assert run.metrics["fit_time"] > 0
     artifacts = {a.path: a for a in run.artifacts}
     assert run.tags["mlops.model.digest"] == artifacts["model/model.skops"].digest
-    signature = json.loads(tracker().store.artifacts.get_bytes(
+    signature = json.loads(current().store.artifacts.get_bytes(
         artifacts["model/signature.json"].digest))
     assert signature["columns"] == [{"name": n, "dtype": "float64"} for n in "abc"]
     loaded = autolog_support.load_model(run.id)

@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 
 from jupyter_mlops.cli import cli
 from jupyter_mlops.records import RunStatus
+from jupyter_mlops.session import current
 from jupyter_mlops.tracking.queries import search_runs
-from jupyter_mlops.tracking.session import tracker
 
 from .pipeline_helpers import sqlite_only, write_pipeline
 
@@ -54,7 +54,7 @@ def test_run_status_dag_show_and_reproduce(project: Path):
     train = search_runs(filter="name = 'train' and status = 'FINISHED'", max_results=1)[0]
     reproduced = invoke("reproduce", train.id)
     assert "metrics match" in reproduced.stdout and "train_accuracy" in reproduced.stdout
-    assert tracker().store.runs.get(train.id).metrics["train_accuracy"] > 0.8
+    assert current().store.runs.get(train.id).metrics["train_accuracy"] > 0.8
 
 
 @sqlite_only

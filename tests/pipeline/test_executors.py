@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_mlops.errors import InvalidInput
 from jupyter_mlops.pipeline import executors, run_pipeline
-from jupyter_mlops.tracking.session import tracker
+from jupyter_mlops.session import current
 
 from .pipeline_helpers import sqlite_only, write_pipeline
 
@@ -21,7 +21,7 @@ def test_dask_executor_moves_data_through_the_artifact_store(project: Path):
                           executor_options={"processes": False})
     assert result.ok, [(o.step, o.error, o.failure) for o in result.steps]
     assert result.states() == {"prepare": "ran", "train": "ran", "evaluate": "ran"}
-    store = tracker().store
+    store = current().store
     prepare = store.runs.get(result.outcome("prepare").run_id)
     evaluate = store.runs.get(result.outcome("evaluate").run_id)
     # Steps ran in scratch folders: the raw input went to the worker as an artifact, and the
@@ -93,4 +93,4 @@ def test_process_pool_runs_a_step(project: Path):
         """, "one.yaml")
     result = run_pipeline("one.yaml", executor_options={"pool": "process"})
     assert result.ok
-    assert tracker().store.runs.get(result.outcome("plain").run_id).metrics == {"double": 4.0}
+    assert current().store.runs.get(result.outcome("plain").run_id).metrics == {"double": 4.0}

@@ -18,8 +18,8 @@ from jupyter_mlops.pipeline.cache import KEY_TAG, STEP_TAG, digest_path
 from jupyter_mlops.pipeline.reproduce import REPRODUCES_TAG, compare_metrics, compare_packages
 from jupyter_mlops.pipeline.upstream import UPSTREAM_ENV
 from jupyter_mlops.records import Environment, RunStatus
+from jupyter_mlops.session import current
 from jupyter_mlops.tracking.queries import search_runs
-from jupyter_mlops.tracking.session import tracker
 
 from .pipeline_helpers import NOTEBOOKS, sqlite_only
 
@@ -28,7 +28,7 @@ papermill = pytest.importorskip("papermill")
 
 def newest(experiment: str):
     found = search_runs(experiment=experiment, max_results=1)
-    return tracker().store.runs.get(found[0].id)
+    return current().store.runs.get(found[0].id)
 
 
 @sqlite_only
@@ -52,7 +52,7 @@ def test_papermill_engine_tracks_an_execution_and_reproduce_repeats_it(tracking,
     assert again.original_id == run.id
     assert [(m.key, m.then, m.now, m.equal) for m in again.metrics] == [
         ("double", 0.5, 0.5, True)]
-    copy = tracker().store.runs.get(again.run_id)
+    copy = current().store.runs.get(again.run_id)
     assert copy.tags[REPRODUCES_TAG] == run.id
     # The typed params came back from the snapshot: 0.25 is still a float.
     assert copy.params == {"C": "0.25", "label": "y"}

@@ -11,14 +11,14 @@ from jupyter_mlops.errors import StepFailed
 from jupyter_mlops.pipeline import pipeline_status, run_pipeline
 from jupyter_mlops.pipeline.cache import CACHED_FROM_TAG, KEY_TAG, digest_path
 from jupyter_mlops.records import RunStatus
+from jupyter_mlops.session import current
 from jupyter_mlops.tracking.queries import search_runs
-from jupyter_mlops.tracking.session import tracker
 
 from .pipeline_helpers import sqlite_only, write_pipeline
 
 
 def record(run_id: str):
-    return tracker().store.runs.get(run_id)
+    return current().store.runs.get(run_id)
 
 
 def children(pipeline_run_id: str) -> dict[str, object]:

@@ -10,7 +10,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 import jupyter_mlops as mlops
-from jupyter_mlops.tracking.session import tracker
+from jupyter_mlops.session import current
 
 API = ("jupyter-mlops", "api")
 
@@ -109,7 +109,7 @@ async def test_path_traversal_is_refused(jp_fetch, runs, path):
 async def test_a_blob_swapped_for_a_symlink_is_not_followed(jp_fetch, runs, tmp_path):
     run = mlops.get_run(runs[0])
     digest = next(a.digest for a in run.artifacts if a.path == "notes/readme.txt")
-    blob = Path(tracker().store.artifacts.path(digest))
+    blob = Path(current().store.artifacts.path(digest))
     secret = tmp_path / "secret.txt"
     secret.write_text("top secret")
     blob.unlink()

@@ -7,27 +7,27 @@ import time
 from pathlib import Path
 
 import jupyter_mlops as mlops
+from jupyter_mlops.session import current
 from jupyter_mlops.tracking.maintenance import gc
-from jupyter_mlops.tracking.session import tracker
 
 HOUR = 3600.0
 
 
 def _age(digest: str, seconds: float) -> None:
     """Make a blob look ``seconds`` old to the grace period."""
-    path = tracker().store.artifacts.local_path(digest)
+    path = current().store.artifacts.local_path(digest)
     then = time.time() - seconds
     os.utime(path, (then, then))
 
 
 def _stored() -> set[str]:
-    return {blob.digest for blob in tracker().store.artifacts.blobs()}
+    return {blob.digest for blob in current().store.artifacts.blobs()}
 
 
 def test_gc_removes_old_unreferenced_blobs_only(tracking):
     with mlops.start_run(experiment="gc") as run:
         kept = run.log_bytes(b"the model", "model.bin")
-    artifacts = tracker().store.artifacts
+    artifacts = current().store.artifacts
     orphan, orphan_size = artifacts.put_bytes(b"nobody points at me")
     fresh, _ = artifacts.put_bytes(b"being logged right now")
     _age(kept, 2 * HOUR)

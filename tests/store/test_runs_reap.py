@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from jupyter_mlops.records import RunStatus
-from jupyter_mlops.tracking.session import is_alive
+from jupyter_mlops.tracking.host import is_alive
 
 HOST = "this-host"
 NOW = 10_000.0

@@ -6,14 +6,14 @@ import subprocess
 import sys
 
 import jupyter_mlops as mlops
+from jupyter_mlops.session import current
 from jupyter_mlops.tracking import capture
-from jupyter_mlops.tracking.session import tracker
 
 
 def test_environment_records_python_and_packages(tracking):
     with mlops.start_run() as run:
         pass
-    env = tracker().store.runs.environment(mlops.get_run(run.id).environment_digest)
+    env = current().store.runs.environment(mlops.get_run(run.id).environment_digest)
     assert env.python == ".".join(map(str, sys.version_info[:3]))
     assert "sqlalchemy" in env.packages
     assert env.packages["jupyter-mlops"]
@@ -47,7 +47,7 @@ def test_git_commit_branch_and_dirty_diff(tracking):
         pass
     git = mlops.get_run(dirty.id).git
     assert git.dirty
-    diff = tracker().store.artifacts.get_bytes(git.diff_digest).decode()
+    diff = current().store.artifacts.get_bytes(git.diff_digest).decode()
     assert "-print(1)" in diff and "+print(2)" in diff
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import jupyter_mlops as mlops
 from jupyter_mlops.errors import InvalidInput, NotFound
-from jupyter_mlops.tracking.session import tracker
+from jupyter_mlops.session import current
 
 
 def test_params_are_stored_as_text_and_fixed(tracking):
@@ -86,12 +86,12 @@ def test_metrics_are_written_within_the_flush_interval_while_running(tracking):
     deadline = time.time() + 10
     while time.time() < deadline:
         try:
-            if tracker().store.runs.metric_history(run.id, "x"):
+            if current().store.runs.metric_history(run.id, "x"):
                 break
         except NotFound:  # the run's own row is written by the same background pass
             pass
         time.sleep(0.05)
-    assert [m.value for m in tracker().store.runs.metric_history(run.id, "x")] == [1.0]
+    assert [m.value for m in current().store.runs.metric_history(run.id, "x")] == [1.0]
     run.end()
 
 
@@ -117,7 +117,7 @@ def test_artifacts_files_and_folders(tracking, tmp_path):
             mlops.log_artifact(str(tmp_path / "missing"))
     stored = {a.path: a for a in mlops.get_run(run.id).artifacts}
     assert set(stored) == {"model.bin", "figures/plots/a.txt", "figures/plots/sub/b.txt"}
-    artifacts = tracker().store.artifacts
+    artifacts = current().store.artifacts
     assert artifacts.get_bytes(stored["model.bin"].digest) == single.read_bytes()
     assert stored["model.bin"].size == single.stat().st_size
 
@@ -127,7 +127,7 @@ def test_same_content_is_stored_once(tracking):
         first = mlops.log_text("same", "a.txt")
         second = mlops.log_text("same", "b.txt")
     assert first == second
-    assert sum(1 for _ in tracker().store.artifacts.blobs()) == 1
+    assert sum(1 for _ in current().store.artifacts.blobs()) == 1
 
 
 def test_text_dict_table_and_figures(tracking):
@@ -153,7 +153,7 @@ def test_text_dict_table_and_figures(tracking):
             mlops.log_figure("not a figure", "x.png")
     plt.close(fig)
     by_path = {a.path: a.digest for a in mlops.get_run(run.id).artifacts}
-    get = tracker().store.artifacts.get_bytes
+    get = current().store.artifacts.get_bytes
     assert get(by_path["notes/readme.txt"]).decode() == "hello ✓"
     assert json.loads(get(by_path["config.json"])) == {"a": 1, "arr": [0, 1, 2]}
     import io

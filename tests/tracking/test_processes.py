@@ -31,12 +31,12 @@ VICTIM = textwrap.dedent(
     """
     import sys, time
     import jupyter_mlops as mlops
-    from jupyter_mlops.tracking.session import tracker
+    from jupyter_mlops.session import current
 
     run = mlops.start_run(experiment="victim")
     for step in range(100):
         mlops.log_metric("loss", 1.0 / (step + 1), step=step)
-    tracker().writer.flush()
+    current().writer.flush()
     print(run.id, flush=True)
     for step in range(100, 150):
         mlops.log_metric("loss", 1.0 / (step + 1), step=step)

@@ -79,12 +79,12 @@ def create_app(
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from ...tracking.session import tracker
+    from ...session import current
 
     holder = ModelHolder(uri, trust, poll_interval)
     logger = None
     if log_predictions:
-        logger = PredictionLogger(tracker().store.registry, holder.name, sample, batch_size,
+        logger = PredictionLogger(current().store.registry, holder.name, sample, batch_size,
                                   flush_interval)
 
     def error(status: int, code: str, message: str, reasons: list[str] | None = None,

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..store import Store
-    from ..store.runs import MetricRow
+    from . import Store
+    from .runs import MetricRow
 
 log = logging.getLogger("jupyter_mlops")
 
