@@ -1,0 +1,80 @@
+"""The one registry helper: names, lookups that list what is known, precedence, entry points."""
+
+from __future__ import annotations
+
+import logging
+from importlib import metadata
+
+import pytest
+
+from jupyter_mlops.errors import AlreadyExists, NotFound
+from jupyter_mlops.plugins import Registry
+
+
+def test_get_names_and_the_error_that_lists_the_known_names():
+    registry: Registry[str] = Registry("jupyter_mlops.test_nothing", "colour",
+                                       hint="Add one with register().")
+    registry.register("red", "#f00")
+    registry.register("blue", "#00f")
+    assert registry.get("red") == "#f00"
+    assert registry.names() == ["blue", "red"]
+    assert "blue" in registry and "green" not in registry
+    with pytest.raises(NotFound, match=r"Unknown colour 'green'\. Known: blue, red\. Add one"):
+        registry.get("green")
+
+
+def test_a_name_is_taken_once_unless_replaced():
+    registry: Registry[int] = Registry("jupyter_mlops.test_nothing", "number")
+    registry.register("one", 1)
+    with pytest.raises(AlreadyExists, match="replace=True"):
+        registry.register("one", 11)
+    registry.register("one", 111, replace=True)
+    assert registry.get("one") == 111
+    registry.unregister("one")
+    assert registry.names() == []
+
+
+def test_specific_plugins_come_before_the_catch_all():
+    registry: Registry[type] = Registry("jupyter_mlops.test_nothing", "flavor")
+    registry.register("any-object", object, priority=0)
+    registry.register("integers", int, priority=10)
+    assert [e.name for e in registry.ordered()] == ["integers", "any-object"]
+    assert registry.first(lambda kind: isinstance(3, kind)) is int
+    assert registry.first(lambda kind: isinstance("x", kind)) is object
+    assert registry.first(lambda kind: False) is None
+
+
+class _Plugin:
+    priority = 5
+
+
+def _entry_points(points: list[metadata.EntryPoint]):
+    def fake(group: str | None = None, **_: object):
+        return [p for p in points if p.group == group]
+    return fake
+
+
+def test_entry_points_load_once_and_a_broken_one_is_skipped_with_a_warning(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture):
+    # Entry points are a packaging concern outside us: the list is given, the loading is real.
+    group = "jupyter_mlops.test_plugins"
+    points = [
+        metadata.EntryPoint("good", f"{__name__}:_Plugin", group),
+        metadata.EntryPoint("broken", "jupyter_mlops_no_such_module:Thing", group),
+    ]
+    calls = []
+    real = _entry_points(points)
+
+    def counted(group: str | None = None, **kw: object):
+        calls.append(group)
+        return real(group=group)
+
+    monkeypatch.setattr(metadata, "entry_points", counted)
+    registry: Registry[object] = Registry(group, "widget")
+    with caplog.at_level(logging.WARNING, logger="jupyter_mlops"):
+        assert registry.names() == ["good"]
+        assert registry.names() == ["good"]
+    assert isinstance(registry.get("good"), _Plugin)
+    assert next(registry.ordered()).priority == 5
+    assert calls == [group]
+    assert "skipped the widget plugin 'broken'" in caplog.text
