@@ -18,6 +18,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .metric_rows import metric_row_problem
+
 if TYPE_CHECKING:
     from . import Store
     from .runs import MetricRow
@@ -44,6 +46,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
         self._last_beat = 0.0
+        self._failures = 0
         _WRITERS.add(self)
 
     # -- called from user threads ----------------------------------------------------------
@@ -100,8 +103,25 @@ class Writer:
                 now = time.time()
                 if now - self._last_beat >= self.heartbeat_interval:
                     self._beat(now)
-            except Exception:  # the thread must survive a bad moment of the database
-                log.exception("jupyter-mlops: background write failed; retrying")
+            except Exception as exc:  # the thread must survive a bad moment of the database
+                self._failing(exc)
+            else:
+                self._recovered()
+
+    def _failing(self, exc: Exception) -> None:
+        # A full disk fails every second for as long as it lasts: say so once, then count,
+        # and never put the rows (users' metric values) in the log.
+        self._failures += 1
+        if self._failures == 1:
+            log.error("jupyter-mlops: background write failed (%s); retrying every %g s with "
+                      "%d metric values waiting", describe(exc), self.flush_interval,
+                      len(self._rows))
+
+    def _recovered(self) -> None:
+        if self._failures:
+            log.warning("jupyter-mlops: background writes work again after %d failed "
+                        "attempt(s)", self._failures)
+            self._failures = 0
 
     def _create_pending(self) -> None:
         with self._live_lock:
@@ -114,41 +134,91 @@ class Writer:
         if not count:
             return
         rows = [self._rows.popleft() for _ in range(count)]
-        # Imported here: a writer exists only once a store is open, and importing SQLAlchemy
-        # at module level would make `%load_ext jupyter_mlops` pay for it.
-        from sqlalchemy.exc import IntegrityError
-
+        good = [row for row in rows if metric_row_problem(row) is None]
+        if len(good) != len(rows):
+            self._drop([row for row in rows if metric_row_problem(row) is not None])
         try:
-            self.store.runs.insert_metrics(rows)
-        except IntegrityError:
-            self._write_per_run(rows)
-        except Exception:
-            if len(self._rows) + len(rows) < MAX_PENDING_ROWS:
-                self._rows.extendleft(reversed(rows))
-            else:
-                log.error("jupyter-mlops: dropped %d metric values that could not be written",
-                          len(rows))
-            raise
+            self.store.runs.insert_metrics(good)
+        except Exception as exc:
+            if _transient(exc):
+                self._requeue(good)
+                raise
+            # A value this database refuses (or a run purged meanwhile) must cost only its
+            # own rows, never every other run's metrics behind it.
+            self._write_isolated(good)
 
-    def _write_per_run(self, rows: list[MetricRow]) -> None:
-        """Write run by run, dropping only the values of runs purged meanwhile."""
-        from sqlalchemy.exc import IntegrityError
+    def _requeue(self, rows: list[MetricRow]) -> None:
+        if len(self._rows) + len(rows) < MAX_PENDING_ROWS:
+            self._rows.extendleft(reversed(rows))
+        else:
+            log.error("jupyter-mlops: dropped %d metric values that could not be written",
+                      len(rows))
 
+    def _write_isolated(self, rows: list[MetricRow]) -> None:
+        """Write run by run, then row by row within a refused run, dropping what is refused."""
         by_run: dict[str, list[MetricRow]] = {}
         for row in rows:
             by_run.setdefault(row[0], []).append(row)
         for run_id, group in by_run.items():
             try:
                 self.store.runs.insert_metrics(group)
-            except IntegrityError:
-                log.error("jupyter-mlops: dropped %d metric values of run %s, which no longer "
-                          "exists", len(group), run_id)
+                continue
+            except Exception as exc:
+                if _transient(exc):
+                    self._requeue(group)
+                    raise
+                if _missing_run(exc):
+                    log.error("jupyter-mlops: dropped %d metric values of run %s, which no "
+                              "longer exists", len(group), run_id)
+                    continue
+            refused = []
+            for row in group:
+                try:
+                    self.store.runs.insert_metrics([row])
+                except Exception as exc:
+                    if _transient(exc):
+                        self._requeue([row])
+                        raise
+                    refused.append(row)
+            self._drop(refused)
+
+    @staticmethod
+    def _drop(rows: list[MetricRow]) -> None:
+        if not rows:
+            return
+        problem = metric_row_problem(rows[0]) or "refused by the database"
+        keys = sorted({row[1] for row in rows})
+        log.error("jupyter-mlops: dropped %d metric value(s) of run %s (keys %s): %s",
+                  len(rows), rows[0][0], ", ".join(keys[:5]), problem)
 
     def _beat(self, now: float) -> None:
         with self._live_lock:
             ids = list(self._live)
         self.store.runs.heartbeat(ids, now)
         self._last_beat = now
+
+
+def _transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database's state (gone, locked, disk full), not the rows' fault."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # A value out of range surfaces as an OperationalError from some drivers.
+        return "out of range" not in str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OSError)
+
+
+def _missing_run(exc: BaseException) -> bool:
+    from sqlalchemy.exc import IntegrityError
+
+    return isinstance(exc, IntegrityError)
+
+
+def describe(exc: BaseException) -> str:
+    """One line about ``exc`` without the statement's parameters (users' values)."""
+    inner = getattr(exc, "orig", None) or exc
+    first = (str(inner).strip().splitlines() or [""])[0]
+    return f"{type(inner).__name__}: {first[:200]}"
 
 
 _WRITERS: weakref.WeakSet[Writer] = weakref.WeakSet()

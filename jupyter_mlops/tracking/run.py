@@ -34,7 +34,14 @@ from ..session import Session
 from . import capture
 from .host import HOST
 from .ids import friendly_name, new_run_id
-from .values import check_key, metric_step, metric_value, param_value, tag_value
+from .values import (
+    check_key,
+    metric_step,
+    metric_timestamp,
+    metric_value,
+    param_value,
+    tag_value,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -144,7 +151,8 @@ class ActiveRun:
         self._steps[key] = step + 1
         self._logged_metrics = True
         self._session.writer.append(
-            (self.id, key, number, step, time.time() if timestamp is None else float(timestamp))
+            (self.id, key, number, step,
+             time.time() if timestamp is None else metric_timestamp(key, timestamp))
         )
 
     def log_metrics(
@@ -152,7 +160,8 @@ class ActiveRun:
     ) -> None:
         """Buffer several metric values sharing one step and timestamp."""
         self._check_open()
-        when = time.time() if timestamp is None else float(timestamp)
+        when = (time.time() if timestamp is None
+                else metric_timestamp(next(iter(metrics), ""), timestamp))
         fixed = None if step is None else metric_step(next(iter(metrics), ""), step)
         steps = self._steps
         rows = []

@@ -1,0 +1,87 @@
+"""The background writer: one value no backend can hold never blocks other runs' metrics."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import pytest
+
+from jupyter_mlops.store.metric_rows import metric_row_problem
+from jupyter_mlops.store.writer import Writer
+
+
+@pytest.mark.parametrize("row, problem", [
+    (("r", "k", 1.0, 2**63, 1.0), "step"),
+    (("r", "k", 1.0, -(2**63) - 1, 1.0), "step"),
+    (("r", "k", 1.0, 0, math.nan), "timestamp"),
+    (("r", "k", 1.0, 0, math.inf), "timestamp"),
+    (("r", "k", 1.0, 0, 1e300), "timestamp"),
+    (("r", "k", "1", 0, 1.0), "value"),
+])
+def test_rows_no_backend_can_hold_are_named(row, problem):
+    assert problem in (metric_row_problem(row) or "")
+
+
+def test_good_rows_pass():
+    assert metric_row_problem(("r", "k", math.nan, 2**63 - 1, 1.7e9)) is None
+    assert metric_row_problem(("r", "k", -math.inf, -(2**63), 0.0)) is None
+
+
+def test_a_bad_row_costs_only_itself(store, add_run, caplog):
+    first, later = add_run(), add_run()
+    writer = Writer(store, flush_interval=60, heartbeat_interval=60)
+    writer.extend([(first, "loss", 1.0, 0, 10.0), (first, "loss", 2.0, 2**63, 11.0),
+                   (first, "acc", 0.5, 1, math.nan)])
+    with caplog.at_level(logging.ERROR, logger="jupyter_mlops"):
+        writer.flush()
+    writer.extend([(later, "loss", 3.0, 0, 12.0)])
+    writer.flush()
+    assert [m.value for m in store.runs.metric_history(first, "loss")] == [1.0]
+    assert store.runs.metric_history(first, "acc") == []
+    assert [m.value for m in store.runs.metric_history(later, "loss")] == [3.0]
+    assert "dropped" in caplog.text and "step" in caplog.text and not writer._rows
+
+
+def test_a_row_the_database_refuses_costs_only_its_run(store, add_run, caplog):
+    alive = add_run()
+    writer = Writer(store, flush_interval=60, heartbeat_interval=60)
+    # A run that does not exist: its rows break the foreign key, the others' are written.
+    writer.extend([(alive, "loss", 1.0, 0, 10.0), ("0" * 32, "loss", 2.0, 0, 10.0),
+                   (alive, "loss", 3.0, 1, 11.0)])
+    with caplog.at_level(logging.ERROR, logger="jupyter_mlops"):
+        writer.flush()
+    assert [m.value for m in store.runs.metric_history(alive, "loss")] == [1.0, 3.0]
+    assert "no longer exists" in caplog.text and not writer._rows
+
+
+def test_a_failing_database_is_logged_once_then_counted_without_values(store, add_run,
+                                                                       caplog):
+    run_id = add_run()
+    writer = Writer(store, flush_interval=60, heartbeat_interval=60)
+    secret = 0.123456789
+    writer.append((run_id, "loss", secret, 0, 10.0))
+    broken = OSError(28, "No space left on device")
+
+    def fail(rows):
+        raise broken
+
+    original = store.runs.insert_metrics
+    store.runs.insert_metrics = fail
+    try:
+        with caplog.at_level(logging.WARNING, logger="jupyter_mlops"):
+            for _ in range(5):
+                try:
+                    writer._flush_rows()
+                except OSError as exc:
+                    writer._failing(exc)
+            store.runs.insert_metrics = original
+            writer.flush()
+            writer._recovered()
+    finally:
+        store.runs.insert_metrics = original
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("background write failed" in m for m in messages) == 1
+    assert any("after 5 failed attempt" in m for m in messages)
+    assert not any(str(secret) in m for m in messages)
+    assert [m.value for m in store.runs.metric_history(run_id, "loss")] == [secret]
