@@ -36,6 +36,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = str(text).strip().upper()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {text!r}")
+        return value
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Setting:
     """One configurable value of jupyter-mlops."""
@@ -65,6 +75,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Record the git commit, branch and uncommitted diff of each run.", _bool),
     Setting("capture_packages", True, "JUPYTER_MLOPS_CAPTURE_PACKAGES",
             "Record the installed package versions of each run's environment.", _bool),
+    Setting("sqlite_synchronous", "NORMAL", "JUPYTER_MLOPS_SQLITE_SYNCHRONOUS",
+            "SQLite's synchronous pragma: NORMAL (WAL's default: a power cut may lose the last "
+            "commits, never corrupts) or FULL (every commit survives a power cut, slower).",
+            _choice("NORMAL", "FULL")),
     Setting("notebook", None, "JUPYTER_MLOPS_NOTEBOOK",
             "Path of the running notebook, where it cannot be discovered."),
 )

@@ -9,17 +9,22 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 
-from ..config import Workspace
+from ..config import Workspace, setting
 from .artifacts import ArtifactStore
 from .engine import dispose_after_fork, make_engine, refresh_statistics
 from .migrations import migrate
 from .query import search_query
 from .query_pages import search_ids
 from .runs import Runs
+
+if TYPE_CHECKING:
+    from .datasets import Datasets
+    from .drift import DriftReports
+    from .registry import Registry
 
 __all__ = ["ArtifactStore", "Runs", "Store"]
 
@@ -42,19 +47,19 @@ class Store:
 
     # Each feature's records live in a module of their own, loaded when first used.
     @functools.cached_property
-    def datasets(self) -> Any:
+    def datasets(self) -> Datasets:
         from .datasets import Datasets
 
         return Datasets(self.engine)
 
     @functools.cached_property
-    def registry(self) -> Any:
+    def registry(self) -> Registry:
         from .registry import Registry
 
         return Registry(self.engine)
 
     @functools.cached_property
-    def drift(self) -> Any:
+    def drift(self) -> DriftReports:
         from .drift import DriftReports
 
         return DriftReports(self.engine)
@@ -70,7 +75,8 @@ class Store:
         with _LOCK:
             if cache and key in _OPEN:
                 return _OPEN[key]
-            engine = make_engine(workspace.uri)
+            engine = make_engine(
+                workspace.uri, sqlite_synchronous=setting("sqlite_synchronous", workspace.root))
             dispose_after_fork(engine)
             try:
                 migrate(engine)

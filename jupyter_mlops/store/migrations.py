@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import SchemaOutOfDate
 from . import schema
+from .dialects import dialect
 from .engine import write
 
 Migration = Callable[[Connection], None]
@@ -67,11 +69,26 @@ def _v4_listing_indexes(connection: Connection) -> None:
         if [c.name for c in i.columns] == ["deleted_at", "start_time", "id"]
     )
     index.create(connection, checkfirst=True)
+    # v4 also indexed (key, value, run_id) of params and tags whole, which PostgreSQL refuses
+    # for a long value (its btree entries hold 2,704 bytes): v5 builds each backend's own,
+    # so a workspace still on v3 goes straight to those.
+
+
+def _v5_value_prefix_indexes(connection: Connection) -> None:
+    name = connection.dialect.name
+    backend = dialect(name)
     for table in (schema.params, schema.tags):
-        for index in table.indexes:
+        columns = {c["name"] for c in inspect(connection).get_columns(table.name)}
+        if "value_prefix" not in columns:
+            connection.execute(text(backend.add_computed_column(
+                table.name, "value_prefix", "TEXT", schema.VALUE_PREFIX_SQL)))
+        wanted = schema.indexes_for(table, name)
+        names = {index.name for index in wanted}
+        for old in (f"ix_{table.name}_key_value_run_id", f"ix_{table.name}_key_value"):
+            if old not in names:
+                connection.execute(text(f"DROP INDEX IF EXISTS {old}"))
+        for index in wanted:
             index.create(connection, checkfirst=True)
-        # The (key, value) index the covering one replaces.
-        connection.execute(text(f"DROP INDEX IF EXISTS ix_{table.name}_key_value"))
 
 
 # (version, description, migration from the version before). Append only; never edit one that
@@ -81,6 +98,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (3, "data versions, model registry and drift report tables", _v3_data_models_drift),
     (4, "indexes for listing runs: live runs newest first, covering param and tag filters",
      _v4_listing_indexes),
+    (5, "param and tag indexes on a bounded value prefix (any value length on every backend)",
+     _v5_value_prefix_indexes),
 ]
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 
@@ -105,9 +124,8 @@ def migrate(engine: Engine) -> list[int]:
             "pip install -U jupyter-mlops."
         )
     with write(engine) as connection:
-        if connection.dialect.name == "postgresql":
-            # Serialise concurrent first opens; SQLite's BEGIN IMMEDIATE already does.
-            connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        # Serialise concurrent first opens.
+        dialect(connection.dialect.name).lock_migrations(connection)
         # Read again under the write lock: another process may have migrated meanwhile.
         version = current_version(connection)
         if version is None:
@@ -117,10 +135,24 @@ def migrate(engine: Engine) -> list[int]:
         applied = []
         for number, description, step in MIGRATIONS:
             if number > version:
-                step(connection)
+                try:
+                    step(connection)
+                except SQLAlchemyError as exc:
+                    # Otherwise the CLI takes a database error for a store it cannot reach.
+                    raise SchemaOutOfDate(
+                        f"The migration to schema version {number} ({description}) failed: "
+                        f"{_reason(exc)}. The workspace is left at version {version}, "
+                        "unchanged; fix the cause and open it again, or report it with this "
+                        "message."
+                    ) from exc
                 _stamp(connection, number, description)
                 applied.append(number)
         return applied
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    inner = getattr(exc, "orig", None) or exc
+    return (str(inner).strip().splitlines() or [type(inner).__name__])[0]
 
 
 def _stamp(connection: Connection, version: int, description: str) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
 
 from ..errors import InvalidInput, QuerySyntaxError
 from . import schema
-from .query_text import ByCodePoint, Like, ends_with_escape, glob_pattern
+from .query_text import ByCodePoint, Like, TextIn, ends_with_escape, glob_pattern
 
 _R = schema.runs
 _E = schema.experiments
@@ -359,6 +359,11 @@ def _condition(field: Field, op: str, value: Any, negate: bool = False,
     """A two-valued condition (never SQL NULL), so that ``not`` is always the complement."""
 
     def test(column: Any) -> ColumnElement[bool]:
+        if field.entity in ("params", "tags") and op in ("=", "!=", "in"):
+            # Values are NOT NULL, so the condition is two-valued without reading the value:
+            # a filter's count then reads the index alone.
+            compared = TextIn(column.table, value if op == "in" else [value])
+            return not_(compared) if negate or op == "!=" else compared
         compared = _compare(column, op, value)
         return and_(column.is_not(None), not_(compared) if negate else compared)
 

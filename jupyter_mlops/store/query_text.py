@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from .dialects import DIALECTS, dialect
+from .schema import VALUE_PREFIX
 
 
 class Like(FunctionElement[bool]):
     """``column LIKE pattern``: case-sensitive, with ``\\`` as the escape, on every backend.
 
-    SQLite's LIKE ignores ASCII case and has no escape character unless told, so there the
-    same pattern runs as GLOB, which is case-sensitive and has neither quirk. The arguments
-    are the column, the LIKE pattern and its ``glob_pattern``.
+    Each dialect compiles it (SQLite as GLOB, which is case-sensitive and escapes alike). The
+    arguments are the column, the LIKE pattern and its ``glob_pattern``.
     """
 
     type = Boolean()
@@ -28,16 +30,11 @@ class Like(FunctionElement[bool]):
 
 
 @compiles(Like)
-def _like_default(element: Like, compiler: Any, **kw: Any) -> str:
-    column, pattern, _ = list(element.clauses)
-    # PostgreSQL's default LIKE escape is the backslash already.
-    return f"({compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)})"
-
-
-@compiles(Like, "sqlite")
-def _like_sqlite(element: Like, compiler: Any, **kw: Any) -> str:
-    column, _, glob = list(element.clauses)
-    return f"({compiler.process(column, **kw)} GLOB {compiler.process(glob, **kw)})"
+def _like(element: Like, compiler: Any, **kw: Any) -> str:
+    column, pattern, glob = (compiler.process(c, **kw) for c in element.clauses)
+    if compiler.dialect.name not in DIALECTS:  # str(query) and other generic compiles
+        return f"({column} LIKE {pattern})"
+    return dialect(compiler.dialect.name).like_sql(column, pattern, glob)
 
 
 class ByCodePoint(FunctionElement[Any]):
@@ -52,15 +49,48 @@ class ByCodePoint(FunctionElement[Any]):
 
 
 @compiles(ByCodePoint)
-def _by_code_point_default(element: ByCodePoint, compiler: Any, **kw: Any) -> str:
+def _by_code_point(element: ByCodePoint, compiler: Any, **kw: Any) -> str:
     (column,) = list(element.clauses)
-    return str(compiler.process(column, **kw))
+    compiled = str(compiler.process(column, **kw))
+    if compiler.dialect.name not in DIALECTS:
+        return compiled
+    return dialect(compiler.dialect.name).code_point_sql(compiled)
 
 
-@compiles(ByCodePoint, "postgresql")
-def _by_code_point_postgresql(element: ByCodePoint, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f'{compiler.process(column, **kw)} COLLATE "C"'
+class TextIn(FunctionElement[bool]):
+    """``value IN (...)`` of a params or tags table, through the index its dialect builds.
+
+    Where index entries are bounded (PostgreSQL) the index holds a prefix of the value: a value
+    shorter than the prefix is found by the prefix alone (so a count reads the index alone),
+    a longer one by its prefix and then the whole value.
+    """
+
+    type = Boolean()
+    # Not cached: the SQL depends on each value's length, which a cache key leaves out.
+    inherit_cache = False
+    name = "text_in"
+
+    def __init__(self, table: Any, values: list[str]) -> None:
+        self.values = list(values)
+        super().__init__(table.c.value, table.c.value_prefix,
+                         *(literal(v, String()) for v in self.values))
+
+
+@compiles(TextIn)
+def _text_in(element: TextIn, compiler: Any, **kw: Any) -> str:
+    value, prefix, *params = list(element.clauses)
+    column, prefixed = compiler.process(value, **kw), compiler.process(prefix, **kw)
+    rendered = [compiler.process(param, **kw) for param in params]
+    name = compiler.dialect.name
+    if name not in DIALECTS or dialect(name).index_row_bytes is None:
+        return f"({column} IN ({', '.join(rendered)}))"
+    short = [r for r, v in zip(rendered, element.values, strict=True) if len(v) < VALUE_PREFIX]
+    parts = [f"{prefixed} IN ({', '.join(short)})"] if short else []
+    parts += [
+        f"({prefixed} = substr({r}, 1, {VALUE_PREFIX}) AND {column} = {r})"
+        for r, v in zip(rendered, element.values, strict=True) if len(v) >= VALUE_PREFIX
+    ]
+    return f"({' OR '.join(parts)})"
 
 
 def glob_pattern(pattern: str) -> str:

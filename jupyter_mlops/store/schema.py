@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     Float,
     ForeignKey,
     Index,
@@ -22,7 +23,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+
+# On PostgreSQL, param and tag values are indexed by their first VALUE_PREFIX characters
+# (schema v5): a whole value of up to 64 KiB does not fit in a btree entry (2,704 bytes), and
+# 300 characters of up to 4 bytes each beside a 250-character key and the run id still do. An
+# equality on a shorter value reads the index alone; a longer one checks the value too.
+VALUE_PREFIX = 300
+VALUE_PREFIX_SQL = f"substr(value, 1, {VALUE_PREFIX})"
 
 metadata = MetaData(
     naming_convention={
@@ -103,8 +111,12 @@ params = Table(
     Column("run_id", ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("key", KEY, primary_key=True),
     Column("value", Text, nullable=False),
-    # run_id in the index: a filter's count then reads the index alone (schema v4).
-    Index(None, "key", "value", "run_id"),
+    Column("value_prefix", Text, Computed(VALUE_PREFIX_SQL, persisted=True)),
+    # run_id in the index: a filter's count then reads the index alone (schema v4). Where
+    # an index entry is bounded (PostgreSQL), the prefix stands in for the value (v5);
+    # SQLite reads no index over a computed column alone, and needs none.
+    Index(None, "key", "value", "run_id").ddl_if(dialect="sqlite"),
+    Index(None, "key", "value_prefix", "run_id").ddl_if(dialect="postgresql"),
 )
 
 tags = Table(
@@ -113,8 +125,12 @@ tags = Table(
     Column("run_id", ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("key", KEY, primary_key=True),
     Column("value", Text, nullable=False),
-    # run_id in the index: a filter's count then reads the index alone (schema v4).
-    Index(None, "key", "value", "run_id"),
+    Column("value_prefix", Text, Computed(VALUE_PREFIX_SQL, persisted=True)),
+    # run_id in the index: a filter's count then reads the index alone (schema v4). Where
+    # an index entry is bounded (PostgreSQL), the prefix stands in for the value (v5);
+    # SQLite reads no index over a computed column alone, and needs none.
+    Index(None, "key", "value", "run_id").ddl_if(dialect="sqlite"),
+    Index(None, "key", "value_prefix", "run_id").ddl_if(dialect="postgresql"),
 )
 
 metrics = Table(
@@ -221,6 +237,8 @@ drift_results = Table(
 # Registered models, their versions and aliases, the append-only audit log of every alias move
 # and status change, and the log of what served models saw. The audit log and the prediction
 # log name models by plain text, without foreign keys, so no cascade can ever rewrite them.
+from typing import Any  # noqa: E402
+
 from sqlalchemy import DDL, ForeignKeyConstraint, event  # noqa: E402
 
 registered_models = Table(
@@ -289,19 +307,23 @@ model_audit = Table(
 
 # The audit log is append-only in the database itself, not only in our code: any UPDATE or
 # DELETE, from any client, is refused.
-for _operation in ("UPDATE", "DELETE"):
-    event.listen(model_audit, "after_create", DDL(
-        f"CREATE TRIGGER model_audit_no_{_operation.lower()} BEFORE {_operation} ON model_audit "
-        "BEGIN SELECT RAISE(ABORT, 'model_audit is append-only'); END"
-    ).execute_if(dialect="sqlite"))
-event.listen(model_audit, "after_create", DDL(
-    "CREATE OR REPLACE FUNCTION model_audit_append_only() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'model_audit is append-only'; END; $$ LANGUAGE plpgsql"
-).execute_if(dialect="postgresql"))
-event.listen(model_audit, "after_create", DDL(
-    "CREATE TRIGGER model_audit_append_only BEFORE UPDATE OR DELETE ON model_audit "
-    "FOR EACH ROW EXECUTE FUNCTION model_audit_append_only()"
-).execute_if(dialect="postgresql"))
+def indexes_for(table: Table, backend: str) -> list[Index]:
+    """The indexes of ``table`` that ``backend`` builds (some are for one backend only)."""
+    out = []
+    for index in table.indexes:
+        only = getattr(index, "_ddl_if", None)
+        if only is None or only.dialect in (None, backend):
+            out.append(index)
+    return out
+
+
+@event.listens_for(model_audit, "after_create")
+def _append_only(target: Table, connection: Any, **_kw: Any) -> None:
+    from .dialects import dialect
+
+    for statement in dialect(connection.dialect.name).append_only_ddl(target.name):
+        connection.execute(DDL(statement))
+
 
 prediction_log = Table(
     "prediction_log",

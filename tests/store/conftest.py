@@ -101,7 +101,8 @@ def _differences(engine: Engine) -> list[str]:
         expected: dict[str, object] = {
             "columns": {c.name: (c.type.python_type, c.nullable) for c in table.columns},
             "primary key": [c.name for c in table.primary_key.columns],
-            "indexes": {(i.name, tuple(c.name for c in i.columns)) for i in table.indexes},
+            "indexes": {(i.name, tuple(c.name for c in i.columns))
+                        for i in schema.indexes_for(table, engine.dialect.name)},
             "unique": {
                 tuple(c.name for c in u.columns)
                 for u in table.constraints

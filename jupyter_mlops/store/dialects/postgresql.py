@@ -1,0 +1,68 @@
+"""PostgreSQL: a pre-pinged pool, advisory-locked migrations, ``COLLATE "C"`` for code-point order.
+
+Its btree indexes hold entries of at most 2,704 bytes (a third of a page): an index over free
+text must index a bounded prefix (see ``schema.VALUE_PREFIX``), never the whole value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import URL
+
+from ...errors import MissingDependency
+
+_DRIVER_EXTRAS = {"psycopg": "postgres", "psycopg2": "postgres"}
+# Any number of ours, the same in every process of every release.
+MIGRATION_LOCK = 4242
+
+
+class PostgreSQL:
+    """The team backend: one server shared by many users and processes."""
+
+    name = "postgresql"
+    index_row_bytes = 2704
+
+    def create_engine(self, url: URL, options: dict[str, Any]) -> Engine:
+        try:
+            return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        except ModuleNotFoundError as exc:
+            extra = _DRIVER_EXTRAS.get(url.get_driver_name(), "postgres")
+            raise MissingDependency(
+                f"The store URL {url.render_as_string(hide_password=True)!r} needs the "
+                f"{exc.name!r} driver: pip install 'jupyter-mlops[{extra}]'."
+            ) from exc
+
+    def for_writing(self, connection: Connection) -> Connection:
+        return connection  # row locks, taken by the statements themselves
+
+    def insert(self, table: Table) -> Any:
+        return insert(table)
+
+    def lock_migrations(self, connection: Connection) -> None:
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+
+    def append_only_ddl(self, table: str) -> list[str]:
+        return [
+            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
+            f"RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+        ]
+
+    def add_computed_column(self, table: str, column: str, sql_type: str,
+                            expression: str) -> str:
+        return (f"ALTER TABLE {table} ADD COLUMN {column} {sql_type} "
+                f"GENERATED ALWAYS AS ({expression}) STORED")
+
+    def like_sql(self, column: str, pattern: str, glob: str) -> str:
+        return f"({column} LIKE {pattern})"  # the backslash is PostgreSQL's default escape
+
+    def code_point_sql(self, column: str) -> str:
+        # Otherwise the database's locale decides (en_US: 'ana' < 'Bo').
+        return f'{column} COLLATE "C"'
+
+    def refresh_statistics(self, engine: Engine) -> None:
+        pass  # autovacuum keeps them
