@@ -23,7 +23,6 @@ and its position.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
 from ..errors import InvalidInput, QuerySyntaxError
 from . import schema
 from .query_text import ByCodePoint, Like, TextIn, ends_with_escape, glob_pattern
+from .query_tokens import Token, tokenize
 
 _R = schema.runs
 _E = schema.experiments
@@ -58,69 +58,12 @@ _ENTITIES = {
     "attributes": "attributes", "attribute": "attributes", "attr": "attributes",
 }
 _COMPARATORS = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
-_KEYWORDS = {"and", "or", "not", "in", "is", "null", "like", "ilike", "asc", "desc"}
-
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<number>(?<![\w.`])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.]))
-  | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")
-  | (?P<backtick>`[^`]*`)
-  | (?P<op><=|>=|!=|<>|==|=|<|>)
-  | (?P<punct>[(),.])
-  | (?P<word>[A-Za-z_][\w\-:/]*|(?<=\.)\d[\w\-:/]*)
-    """,
-    re.VERBOSE,
-)
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    value: Any
-    position: int
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            char = text[position]
-            if char in "'\"`":
-                raise QuerySyntaxError(
-                    f"Unclosed {char} quote starting at position {position}: close it with "
-                    f"another {char}", text, position
-                )
-            raise QuerySyntaxError(
-                f"Unexpected character {char!r} at position {position}", text, position
-            )
-        kind = match.lastgroup or ""
-        raw = match.group()
-        if kind == "number":
-            tokens.append(Token(kind, raw, float(raw), position))
-        elif kind == "string":
-            quote = raw[0]
-            body = raw[1:-1].replace(quote * 2, quote)
-            body = re.sub(r"\\(.)", r"\1", body)
-            tokens.append(Token(kind, raw, body, position))
-        elif kind == "backtick":
-            tokens.append(Token("name", raw, raw[1:-1], position))
-        elif kind == "word":
-            lowered = raw.lower()
-            if lowered in _KEYWORDS:
-                tokens.append(Token("keyword", raw, lowered, position))
-            else:
-                tokens.append(Token("name", raw, raw, position))
-        elif kind != "space":
-            tokens.append(Token(kind, raw, raw, position))
-        position = match.end()
-    tokens.append(Token("end", "", None, len(text)))
-    return tokens
-
-
+# Bounds that keep a filter within what every backend compiles (SQLite's expression tree is at
+# most 1,000 deep, an OR of terms included) and within Python's recursion limit.
+MAX_DEPTH = 50
+MAX_TERMS = 200
+MAX_IN_VALUES = 1_000
+MAX_FILTER_CHARS = 200_000
 @dataclass(frozen=True)
 class Field:
     """A resolved left-hand side: an attribute column or a metric/param/tag key."""
@@ -132,10 +75,16 @@ class Field:
 
 class _Parser:
     def __init__(self, text: str, paged: bool = True) -> None:
+        if len(text) > MAX_FILTER_CHARS:
+            raise QuerySyntaxError(
+                f"The filter is {len(text)} characters long; the limit is {MAX_FILTER_CHARS}",
+                text[:100], 0)
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
         self.paged = paged
+        self.depth = 0
+        self.terms = 0
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -188,13 +137,26 @@ class _Parser:
         return parts[0] if len(parts) == 1 else and_(*parts)
 
     def not_expr(self) -> ColumnElement[bool]:
-        if self.keyword("not"):
-            return not_(self.not_expr())
-        if self.token.kind == "punct" and self.token.value == "(":
-            self.advance()
-            inner = self.or_expr()
-            self.expect_punct(")")
-            return inner
+        if (self.token.kind == "keyword" and self.token.value == "not") or (
+            self.token.kind == "punct" and self.token.value == "("
+        ):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"The filter nests deeper than {MAX_DEPTH} levels of "
+                                 "parentheses and 'not': simplify it")
+            try:
+                if self.keyword("not"):
+                    return not_(self.not_expr())
+                self.advance()
+                inner = self.or_expr()
+                self.expect_punct(")")
+                return inner
+            finally:
+                self.depth -= 1
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise self.error(f"The filter has more than {MAX_TERMS} comparisons: use "
+                             "'in (...)' for many values of one field, or split the query")
         return self.comparison()
 
     def field(self) -> Field:
@@ -274,7 +236,8 @@ class _Parser:
                     f"{self._label(field)} is numeric: '{op_token.text}' needs text", op_token
                 )
             pattern_token = self.token
-            pattern = self.literal(field)
+            self.literal(field)
+            pattern = pattern_token.pattern or ""
             if ends_with_escape(pattern):
                 raise self.error(
                     "A like pattern cannot end with the escape character '\\'", pattern_token
@@ -286,6 +249,9 @@ class _Parser:
             while self.token.kind == "punct" and self.token.value == ",":
                 self.advance()
                 values.append(self.literal(field))
+                if len(values) > MAX_IN_VALUES:
+                    raise self.error(f"More than {MAX_IN_VALUES} values in one 'in (...)': "
+                                     "split the query")
             self.expect_punct(")")
             return _condition(field, "in", values, negate, self.paged)
         if self.keyword("is"):

@@ -35,7 +35,7 @@ FILTERS = [
     ("tags.owner not = 'ana'", "=", "Expected 'in' or 'like' after 'not'"),
     ("tags.owner ~ 'ana'", "~", "Unexpected character '~'"),
     ("tags.owner 'ana'", "'ana'", "Expected a comparison operator"),
-    ("tags.owner like 'a\\\\'", "'a\\\\'", "cannot end with the escape character"),
+    # 'a\\' ends with an escaped backslash (a literal one), not a dangling escape: valid.
     ("and status = 'x'", "and", "Expected a field"),
 ]
 
@@ -81,3 +81,36 @@ def test_errors_name_the_token_and_point_at_it(store):
     assert wrong == {}, "\n".join(f"{k!r}: {v}" for k, v in wrong.items())
     with pytest.raises(InvalidInput):  # what faces catch
         store.count(filter="status ==")
+
+
+def test_deep_and_huge_filters_are_refused_with_the_limit(store, add_run):
+    add_run()
+    from jupyter_mlops.store.query import MAX_DEPTH, MAX_IN_VALUES, MAX_TERMS
+
+    deep = "(" * 500 + "status = 'FINISHED'" + ")" * 500
+    with pytest.raises(QuerySyntaxError, match=f"deeper than {MAX_DEPTH}"):
+        store.search(filter=deep)
+    with pytest.raises(QuerySyntaxError, match=f"deeper than {MAX_DEPTH}"):
+        store.count(filter="not " * 500 + "status = 'FINISHED'")
+    wide = " or ".join(f"params.p{n} = '{n}'" for n in range(2000))
+    with pytest.raises(QuerySyntaxError, match=f"more than {MAX_TERMS} comparisons"):
+        store.count(filter=wide)
+    many = ", ".join(f"'{n}'" for n in range(MAX_IN_VALUES + 1))
+    with pytest.raises(QuerySyntaxError, match=f"More than {MAX_IN_VALUES} values"):
+        store.count(filter=f"params.p in ({many})")
+    with pytest.raises(QuerySyntaxError, match="characters long"):
+        store.count(filter="params.p = '" + "x" * 300_000 + "'")
+
+
+def test_filters_at_the_limits_run_on_every_backend(store, add_run):
+    from jupyter_mlops.store.query import MAX_DEPTH, MAX_IN_VALUES, MAX_TERMS
+
+    run_id = add_run()
+    store.runs.log_params(run_id, {"p7": "7"})
+    nested = "(" * (MAX_DEPTH - 1) + "params.p7 = '7'" + ")" * (MAX_DEPTH - 1)
+    assert store.count(filter=nested) == 1
+    wide = " or ".join(f"params.p{n} = '{n}'" for n in range(MAX_TERMS))
+    assert store.count(filter=wide) == 1
+    assert [r.id for r in store.search(filter=wide, max_results=5)] == [run_id]
+    values = ", ".join(f"'{n}'" for n in range(MAX_IN_VALUES))
+    assert store.count(filter=f"params.p7 in ({values})") == 1
