@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
 from ..errors import InvalidInput, NotFound
 from ..records import Environment, GitState, RunStatus, Source
@@ -28,6 +28,8 @@ MetricRow = tuple[str, str, float, int, float]
 """(run_id, key, value, step, timestamp) as buffered by the tracking layer."""
 
 _R = schema.runs
+# The tag a reaped run carries: its end time is an estimate, not when it really ended.
+ESTIMATED_END = "mlops.end_time_estimated"
 
 
 def _newer_metric(excluded: Any) -> Any:
@@ -161,6 +163,10 @@ class Runs(RunDeletion, RunReads):
             )
             if result.rowcount == 0:
                 self._require(connection, run_id)
+            else:  # a reaped run ended by its own process after all: the end is known now
+                t = schema.tags
+                connection.execute(delete(t).where(t.c.run_id == run_id,
+                                                   t.c.key == ESTIMATED_END))
 
     def set_source(self, run_id: str, source: Source) -> None:
         with write(self.engine) as connection:
@@ -207,8 +213,15 @@ class Runs(RunDeletion, RunReads):
         if not dead:
             return []
         killed = []
+        m = schema.metrics
         with write(self.engine) as connection:
             for run_id, last_seen in dead:
+                # Its end is not known: the best estimate is the last sign of life, a heartbeat
+                # or a logged metric (a run's heartbeat is often only its start).
+                last_metric = connection.execute(
+                    select(func.max(m.c.timestamp)).where(m.c.run_id == run_id)).scalar()
+                ended = max(t for t in (last_seen, last_metric) if t is not None) if (
+                    last_seen is not None or last_metric is not None) else None
                 # The run may have ended or sent a heartbeat since it was read: leave it then.
                 same_beat = (
                     _R.c.heartbeat_at.is_(None) if last_seen is None
@@ -219,11 +232,13 @@ class Runs(RunDeletion, RunReads):
                     .where(_R.c.id == run_id, _R.c.status == RunStatus.RUNNING.value, same_beat)
                     .values(
                         status=RunStatus.KILLED.value,
-                        end_time=last_seen,
-                        error="The process stopped without ending the run (no heartbeat).",
+                        end_time=ended,
+                        error="The process stopped without ending the run (no heartbeat); its "
+                              "end time is an estimate: the last heartbeat or logged metric.",
                     )
                 )
                 if result.rowcount:
+                    self._set_tags(connection, run_id, {ESTIMATED_END: "true"})
                     killed.append(run_id)
         return killed
 

@@ -59,3 +59,22 @@ def test_reap_marks_dead_runs_killed_and_leaves_live_ones(store, add_run):
 
     assert store.runs.reap(NOW, DEAD_AFTER, HOST, heartbeat_meanwhile) == []
     assert store.runs.get(slow).status is RunStatus.RUNNING
+
+
+def test_a_killed_runs_end_is_its_last_sign_of_life_and_says_so(store, add_run):
+    from jupyter_mlops.store.runs import ESTIMATED_END
+
+    quiet = add_run(start_time=NOW - 500, host="other-host", pid=1)
+    busy = add_run(start_time=NOW - 500, host="other-host", pid=1)
+    # The heartbeat stopped at the start; metrics kept coming until much later.
+    store.runs.insert_metrics([(busy, "loss", 0.5, 0, NOW - 450), (busy, "loss", 0.4, 1,
+                                                                    NOW - 300)])
+    assert sorted(store.runs.reap(NOW, DEAD_AFTER, HOST, is_alive)) == sorted([quiet, busy])
+    assert store.runs.get(quiet).end_time == NOW - 500
+    killed = store.runs.get(busy)
+    assert killed.end_time == NOW - 300
+    assert killed.tags[ESTIMATED_END] == "true" and "estimate" in killed.error
+    # Its process was only slow and ends it: the end is known, the estimate goes.
+    store.runs.finish(busy, RunStatus.FINISHED, NOW + 5)
+    ended = store.runs.get(busy)
+    assert ended.end_time == NOW + 5 and ESTIMATED_END not in ended.tags
