@@ -36,6 +36,10 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _paths(text: str) -> tuple[str, ...]:
+    return tuple(part for part in str(text).split(os.pathsep) if part.strip())
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = str(text).strip().upper()
@@ -79,22 +83,106 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLite's synchronous pragma: NORMAL (WAL's default: a power cut may lose the last "
             "commits, never corrupts) or FULL (every commit survives a power cut, slower).",
             _choice("NORMAL", "FULL")),
+    Setting("trusted_workspaces", (), "JUPYTER_MLOPS_TRUSTED_WORKSPACES",
+            "Workspace folders owned by other users that may be used anyway, separated by the "
+            "path separator, or * for all (read from the environment only).", _paths),
     Setting("notebook", None, "JUPYTER_MLOPS_NOTEBOOK",
             "Path of the running notebook, where it cannot be discovered."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+class UntrustedWorkspace(ValueError):
+    """A ``.mlops`` workspace owned by another user, not listed as trusted."""
+
+
+def _search_path(here: Path) -> list[Path]:
+    """``here`` and its parents up to the git root or the home folder, whichever comes first.
+
+    A ``.mlops`` above the project (in a shared folder such as the temp folder) must never
+    receive its runs.
+    """
+    home = _home()
+    folders = []
+    for folder in (here, *here.parents):
+        folders.append(folder)
+        if (folder / ".git").exists() or folder == home:
+            break
+    return folders
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no home folder known for this user
+        return None
+
+
 def find_workspace(start: str | os.PathLike[str] | None = None) -> Path:
-    """Return the folder that holds (or will hold) the ``.mlops/`` workspace for ``start``."""
+    """Return the folder that holds (or will hold) the ``.mlops/`` workspace for ``start``.
+
+    The walk up stops at the git root or the home folder. A workspace owned by another user is
+    refused unless listed in ``trusted_workspaces`` (as git's ``safe.directory``).
+    """
     here = Path(start or os.getcwd()).resolve()
-    for folder in (here, *here.parents):
+    folders = _search_path(here)
+    for folder in folders:
         if (folder / WORKSPACE_DIR).is_dir():
+            _check_owner(folder)
+            if folder != here:
+                _announce(folder, here)
             return folder
-    for folder in (here, *here.parents):
+    for folder in folders:
         if (folder / ".git").exists():
             return folder
     return here
+
+
+def _check_owner(folder: Path) -> None:
+    if not hasattr(os, "getuid"):
+        return  # no POSIX owners to compare (Windows)
+    try:
+        owner = (folder / WORKSPACE_DIR).stat().st_uid
+    except OSError:
+        return
+    if owner == os.getuid() or _trusted(folder):
+        return
+    raise UntrustedWorkspace(
+        f"The workspace {folder / WORKSPACE_DIR} belongs to another user (uid {owner}), so "
+        "its runs and models cannot be trusted. If it is yours to share, trust it with "
+        f"{_TRUSTED_ENV}={folder} (several paths separated by {os.pathsep!r}, or *); else "
+        "work elsewhere, or make a workspace of your own with `mkdir .mlops`."
+    )
+
+
+_TRUSTED_ENV = "JUPYTER_MLOPS_TRUSTED_WORKSPACES"
+
+
+def _trusted(folder: Path) -> bool:
+    # Only from the environment: a workspace's own pyproject.toml must not vouch for itself.
+    listed = setting("trusted_workspaces") or ()
+    for entry in listed:
+        if entry == "*":
+            return True
+        try:
+            if Path(entry).expanduser().resolve() == folder:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+_ANNOUNCED: set[Path] = set()
+
+
+def _announce(folder: Path, here: Path) -> None:
+    if folder in _ANNOUNCED:
+        return
+    _ANNOUNCED.add(folder)
+    import logging
+
+    logging.getLogger("jupyter_mlops").info(
+        "jupyter-mlops: using the workspace %s (found above %s)", folder / WORKSPACE_DIR, here)
 
 
 def _pyproject_table(root: Path) -> dict[str, Any]:

@@ -64,3 +64,68 @@ def test_every_setting_is_documented():
     for spec in config.SETTINGS:
         assert spec.help.endswith("."), spec.name
         assert spec.env == "JUPYTER_MLOPS_" + spec.name.upper()
+
+
+def _foreign(folder):
+    """Make ``folder/.mlops`` belong to another user (a link to root's folder when not root)."""
+    import os
+
+    target = folder / ".mlops"
+    if os.getuid() == 0:
+        target.mkdir()
+        os.chown(target, 65534, 65534)
+    else:
+        target.symlink_to("/usr", target_is_directory=True)
+    return target
+
+
+def test_the_walk_stops_at_the_git_root(tmp_path):
+    (tmp_path / ".mlops").mkdir()  # above the repository: another project's, or planted
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "notebooks").mkdir()
+    assert config.find_workspace(repo / "notebooks") == repo
+
+
+def test_the_walk_stops_at_the_home_folder(tmp_path, monkeypatch):
+    (tmp_path / ".mlops").mkdir()
+    home = tmp_path / "home"
+    (home / "work").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    assert config.find_workspace(home / "work") == home / "work"
+    (home / ".mlops").mkdir()
+    assert config.find_workspace(home / "work") == home
+
+
+def test_a_workspace_of_another_user_is_refused_unless_trusted(tmp_path, monkeypatch):
+    monkeypatch.delenv("JUPYTER_MLOPS_TRUSTED_WORKSPACES", raising=False)
+    shared = tmp_path / "shared"
+    (shared / "project").mkdir(parents=True)
+    _foreign(shared)
+    with pytest.raises(config.UntrustedWorkspace, match="belongs to another user") as raised:
+        config.find_workspace(shared / "project")
+    assert "JUPYTER_MLOPS_TRUSTED_WORKSPACES" in str(raised.value)
+    with pytest.raises(config.UntrustedWorkspace):
+        config.resolve_workspace(shared)
+    monkeypatch.setenv("JUPYTER_MLOPS_TRUSTED_WORKSPACES", f"/elsewhere:{shared}")
+    assert config.find_workspace(shared / "project") == shared
+    monkeypatch.setenv("JUPYTER_MLOPS_TRUSTED_WORKSPACES", "*")
+    assert config.find_workspace(shared) == shared
+
+
+def test_a_workspace_found_above_is_named(tmp_path, caplog):
+    import logging
+
+    (tmp_path / ".mlops").mkdir()
+    (tmp_path / "sub").mkdir()
+    with caplog.at_level(logging.INFO, logger="jupyter_mlops"):
+        assert config.find_workspace(tmp_path / "sub") == tmp_path
+    assert str(tmp_path / ".mlops") in caplog.text
+
+
+def test_sqlite_synchronous_takes_normal_or_full(monkeypatch):
+    monkeypatch.setenv("JUPYTER_MLOPS_SQLITE_SYNCHRONOUS", "full")
+    assert config.setting("sqlite_synchronous") == "FULL"
+    monkeypatch.setenv("JUPYTER_MLOPS_SQLITE_SYNCHRONOUS", "sometimes")
+    with pytest.raises(ValueError, match="NORMAL, FULL"):
+        config.setting("sqlite_synchronous")
