@@ -13,19 +13,30 @@ written with ``O_DIRECT`` (or cloned where the file system can reflink): a buffe
 allocate a second page-cache copy of the whole file, which is what a copy of a large file mostly
 waits on in a VM, and would evict the user's working set for bytes nobody reads soon.
 
-Blobs are not fsynced: a crash can leave a blob shorter than its content (the rename committed
-before the delayed data). Reads verify, so it is never returned, and storing the same content
-again notices the wrong size and writes it afresh.
+What is durable when. Local blobs are never fsynced, neither the file nor its folder:
+
+- once ``put_bytes``, ``put_file`` or ``put_stream`` returns, the blob is whole under its final
+  name for every process on the machine, and stays so if the writing process is killed (the
+  bytes are in the kernel's page cache, the rename is atomic);
+- an operating-system crash or power cut before the kernel writes the page cache back (within
+  about 30 seconds on Linux) can leave the blob missing, empty or shorter than its content,
+  while the metadata, committed through SQLite's WAL or PostgreSQL, already names it;
+- such a blob is never returned: every read verifies the digest and raises ``IntegrityError``,
+  and storing the same content again notices the wrong size and writes it afresh.
+
+On an object store (S3) a blob is as durable as the store makes a completed upload, and is
+verified against its digest on the way in, as local copies are.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import itertools
 import os
 import re
-import time
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +50,8 @@ _DIGEST = re.compile(r"[0-9a-f]{64}")
 # Below this size one thread hashes faster than the pool can start.
 THREADED_HASH_MIN = 16 * 1024 * 1024
 _S3_SCHEMES = {"s3", "s3a"}
+# Names this host in temporary file names, without writing its name into shared storage.
+HOST_ID = hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()
 
 
 def _hasher(size_hint: int = 0) -> Any:
@@ -148,9 +161,9 @@ class ArtifactStore:
         self.is_local = "file" in (
             self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         )
-        # Temporary names: a random prefix per store object, then a counter (next() on it is
-        # atomic), cheaper than a uuid per file when storing thousands of them.
-        self._tmp_prefix, self._tmp_count = uuid.uuid4().hex[:16], itertools.count()
+        # Temporary names: this host and process (so gc can tell a killed writer's leftovers
+        # at once), a random part per store object, then a counter (next() on it is atomic).
+        self._tmp_prefix, self._tmp_count = uuid.uuid4().hex[:8], itertools.count()
         # Fan-out folders known to exist, so storing a file costs no mkdir.
         self._folders: set[str] = set()
         if self.is_local:
@@ -166,7 +179,9 @@ class ArtifactStore:
         return f"{self.root}/blobs/{digest[:2]}/{digest[2:]}"
 
     def _tmp(self) -> str:
-        return f"{self.root}/tmp/{self._tmp_prefix}-{next(self._tmp_count):x}"
+        # The pid is read each time: a forked child writes under its own.
+        return (f"{self.root}/tmp/{HOST_ID}-{os.getpid()}-{self._tmp_prefix}-"
+                f"{next(self._tmp_count):x}")
 
     def local_path(self, digest: str) -> Path | None:
         """The blob's file when the store is a local folder (for zero-copy reads), else None."""
@@ -193,7 +208,15 @@ class ArtifactStore:
                 return True
             except FileNotFoundError:
                 return False
+        # An object's time cannot be refreshed: a marker's time stands in for it. Marked
+        # before looking, so a gc that takes the blob after the look finds the mark (gc.py).
+        self.fs.pipe_file(self.touch_path(digest), b"")
         return bool(self.fs.exists(path))
+
+    def touch_path(self, digest: str) -> str:
+        """Where a remote store marks a blob as just reused (its own time cannot change)."""
+        check_digest(digest)
+        return f"{self.root}/touched/{digest}"
 
     def put_bytes(self, data: bytes) -> tuple[str, int]:
         """Store ``data``; returns (digest, size)."""
@@ -256,12 +279,18 @@ class ArtifactStore:
         return digest, size
 
     def _copy_in(self, source: str, tmp: str, digest: str) -> None:
-        if not self.is_local:
-            self.fs.put_file(source, tmp)
-            return
-        from .local_copy import copy_local
+        if self.is_local:
+            from .local_copy import copy_local
 
-        actual = copy_local(source, tmp)
+            actual = copy_local(source, tmp)
+        else:
+            # Hashed as uploaded, like a local copy: what is stored is what was sent.
+            hasher = _hasher(os.path.getsize(source))
+            with open(source, "rb") as src, self.fs.open(tmp, "wb") as out:
+                while chunk := src.read(CHUNK):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            actual = hasher.hexdigest()
         if actual != digest:
             raise Conflict(
                 f"{source} changed while it was being stored (it no longer hashes to "
@@ -357,18 +386,13 @@ class ArtifactStore:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.path(digest))
 
-    def clean_tmp(self, older_than: float) -> int:
-        """Remove upload leftovers of killed writers older than ``older_than`` seconds."""
+    def temp_files(self) -> Iterator[tuple[str, int, float]]:
+        """Upload leftovers and uploads in progress: (path, size, modification time)."""
         base = f"{self.root}/tmp"
         if not self.fs.exists(base):
-            return 0
-        removed = 0
-        cutoff = time.time() - older_than
+            return
         for path, info in self.fs.find(base, detail=True).items():
-            if _mtime(info) < cutoff:
-                self.fs.rm_file(path)
-                removed += 1
-        return removed
+            yield path, int(info.get("size") or 0), _mtime(info)
 
 
 def _mtime(info: dict[str, Any]) -> float:

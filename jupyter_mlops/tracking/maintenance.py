@@ -57,23 +57,9 @@ def gc(dry_run: bool = False, purge_deleted: bool = False, older_than: float = 0
     purged: list[str] = []
     if purge_deleted and not dry_run:
         purged = store.runs.purge_deleted(time.time() - older_than)
-    referenced = store.runs.referenced_digests()
-    cutoff = time.time() - grace
-    doomed, kept_recent, size = [], 0, 0
-    for blob in store.artifacts.blobs():
-        if blob.digest in referenced:
-            continue
-        if blob.modified > cutoff:
-            kept_recent += 1
-            continue
-        doomed.append(blob.digest)
-        size += blob.size
-    # A run may have started pointing at one of them since the first read.
-    referenced = store.runs.referenced_digests()
-    doomed = [digest for digest in doomed if digest not in referenced]
-    temp_files = 0
-    if not dry_run:
-        for digest in doomed:
-            store.artifacts.delete(digest)
-        temp_files = store.artifacts.clean_tmp(grace)
-    return GcReport(dry_run, purged, doomed, size, kept_recent, temp_files)
+    from ..store.gc import collect
+
+    # Safe against writers in other processes: see store/gc.py.
+    done = collect(store.artifacts, store.runs.referenced_digests, grace, dry_run=dry_run)
+    return GcReport(dry_run, purged, done.blobs, done.bytes, done.kept_recent, done.temp_files,
+                    {"temp_bytes": done.temp_bytes, "restored": done.restored})

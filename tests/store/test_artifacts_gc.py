@@ -38,7 +38,7 @@ def test_gc_removes_old_unreferenced_blobs_only(tracking):
 
     dry = gc(dry_run=True, grace=HOUR)
     assert dry.dry_run and dry.blobs == [orphan] and dry.bytes == orphan_size
-    assert dry.kept_recent == 1 and dry.temp_files == 0
+    assert dry.kept_recent == 1 and dry.temp_files == 1  # counted, not removed
     assert _stored() == {kept, orphan, fresh} and leftover.exists()
 
     report = gc(grace=HOUR)
@@ -73,3 +73,70 @@ def test_purge_deleted_then_gc_removes_the_deleted_runs_blobs(tracking):
     assert _stored() == {shared}
     assert mlops.search_runs(deleted=True) == []
     assert mlops.get_run(keep.id).artifacts[0].digest == shared
+
+
+def test_a_killed_uploads_leftovers_are_counted_and_removed_at_once(tracking):
+    import subprocess
+    import sys
+
+    from jupyter_mlops.store.artifacts import HOST_ID
+
+    artifacts = current().store.artifacts
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = int(child.stdout)
+    tmp = Path(artifacts.root) / "tmp"
+    killed = tmp / f"{HOST_ID}-{dead}-0badc0de-0"
+    killed.write_bytes(b"x" * 1000)  # fresh, but its writer is gone
+    mine = tmp / f"{HOST_ID}-{os.getpid()}-0badc0de-1"
+    mine.write_bytes(b"y" * 10)  # a live upload of this very process
+
+    dry = gc(dry_run=True, grace=HOUR)
+    assert dry.temp_files == 1 and dry.details["temp_bytes"] == 1000 and killed.exists()
+    report = gc(grace=HOUR)
+    assert report.temp_files == 1 and not killed.exists() and mine.exists()
+
+
+def test_a_blob_reused_while_gc_runs_survives(tracking):
+    from jupyter_mlops.store.gc import collect
+
+    store = current().store
+    artifacts = store.artifacts
+    with mlops.start_run(experiment="gc") as run:
+        pass
+    digest, _ = artifacts.put_bytes(b"reused weights")
+    _age(digest, 2 * HOUR)
+    calls = []
+
+    def referenced() -> set[str]:
+        # The second look comes after gc took its candidates: a writer reuses the blob now.
+        calls.append(1)
+        if len(calls) == 2:
+            assert artifacts.put_bytes(b"reused weights")[0] == digest
+            store.runs.add_artifacts(run.id, [("w.bin", digest, 14)], time.time())
+        return store.runs.referenced_digests()
+
+    done = collect(artifacts, referenced, grace=HOUR)
+    assert done.blobs == [] and artifacts.get_bytes(digest) == b"reused weights"
+    assert not list((Path(artifacts.root) / "trash").iterdir())
+
+
+def test_a_blob_refreshed_before_the_move_is_put_back(tracking):
+    from jupyter_mlops.store.gc import collect
+
+    artifacts = current().store.artifacts
+    digest, _ = artifacts.put_bytes(b"about to be recorded")
+    _age(digest, 2 * HOUR)
+    calls = []
+
+    def referenced() -> set[str]:
+        calls.append(1)
+        if len(calls) == 2:
+            # A writer refreshed it just before gc moved it (the move keeps the time).
+            trashed = next((Path(artifacts.root) / "trash").iterdir())
+            os.utime(trashed)
+        return set()
+
+    done = collect(artifacts, referenced, grace=HOUR)
+    assert done.blobs == [] and done.restored == 1
+    assert artifacts.get_bytes(digest) == b"about to be recorded"
