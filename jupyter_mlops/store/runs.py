@@ -45,6 +45,27 @@ def _to_db(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _storable(what: str, values: dict[str, str]) -> dict[str, str]:
+    """Refuse, alike on every backend, text one of them cannot hold (PostgreSQL: no NUL; none:
+    a lone surrogate), before any of it is written."""
+    for key, value in values.items():
+        for part, label in ((key, "name"), (value, "value")):
+            if not isinstance(part, str):
+                raise InvalidInput(f"{what} {key!r}: the {label} must be text, not "
+                                   f"{type(part).__name__}.")
+            if "\x00" in part:
+                raise InvalidInput(f"{what} {key!r}: the {label} contains a NUL character "
+                                   "(\\x00), which the store cannot hold; remove it.")
+            try:
+                part.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidInput(
+                    f"{what} {key!r}: the {label} contains a lone surrogate at position "
+                    f"{exc.start}, which is not valid Unicode text; decode it with the right "
+                    "encoding.") from None
+    return values
+
+
 class Runs(RunDeletion, RunReads):
     """Reads and writes of runs and what belongs to them; returns records, never rows."""
 
@@ -248,6 +269,7 @@ class Runs(RunDeletion, RunReads):
         """Record params; re-logging the same value is a no-op, a different one an error."""
         if not params:
             return
+        _storable("Param", params)
         p = schema.params
 
         def stored(connection: Connection) -> dict[str, str]:
@@ -291,6 +313,7 @@ class Runs(RunDeletion, RunReads):
             self._set_tags(connection, run_id, tags)
 
     def _set_tags(self, connection: Connection, run_id: str, tags: dict[str, str]) -> None:
+        _storable("Tag", tags)
         rows = [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()]
         upsert(connection, schema.tags, rows, keys=["run_id", "key"], update=["value"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -85,3 +86,17 @@ def test_a_param_logged_by_another_process_meanwhile_is_judged_like_any_other(st
     assert len(outcome) == 1 and isinstance(outcome[0], InvalidInput), outcome
     assert "Param 'C'" in str(outcome[0]) and "already '9'" in str(outcome[0])
     assert store.runs.get(run_id).params == {"C": "9"}
+
+
+@pytest.mark.parametrize("text, problem", [("a\x00b", "NUL"), ("caf\udce9", "surrogate")])
+def test_text_no_backend_can_hold_is_refused_alike(store, add_run, text, problem):
+    run_id = add_run()
+    with pytest.raises(InvalidInput, match=problem):
+        store.runs.log_params(run_id, {"ok": "1", "bad": text})
+    with pytest.raises(InvalidInput, match=problem):
+        store.runs.set_tags(run_id, {text.replace("\x00", "k") if problem == "NUL" else "k":
+                                     text})
+    with pytest.raises(InvalidInput, match=problem):
+        store.runs.create(uuid.uuid4().hex, "exp", "tagged", 1.0, tags={"t": text})
+    record = store.runs.get(run_id)
+    assert record.params == {} and record.tags == {}  # nothing half-written
