@@ -230,5 +230,6 @@ def _flush_all() -> None:
         if writer._pid == os.getpid():
             try:
                 writer.flush()
-            except Exception:
-                log.exception("jupyter-mlops: could not write buffered metrics at exit")
+            except Exception as exc:  # the statement's parameters are users' values: not logged
+                log.error("jupyter-mlops: could not write %d buffered metric values at exit "
+                          "(%s)", len(writer._rows), describe(exc))
