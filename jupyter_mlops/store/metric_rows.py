@@ -8,6 +8,7 @@ from typing import Any
 # What every backend can hold: a signed 64-bit step and a finite timestamp (year < 10000).
 _MIN_STEP, _MAX_STEP = -(2**63), 2**63 - 1
 _MAX_TIMESTAMP = 253_402_300_800.0
+_MAX_KEY = 250
 
 
 def metric_row_problem(row: Any) -> str | None:
@@ -18,6 +19,8 @@ def metric_row_problem(row: Any) -> str | None:
         return "not a (run, key, value, step, timestamp) row"
     if not isinstance(run_id, str) or not isinstance(key, str):
         return "run id and key must be text"
+    if not key or len(key) > _MAX_KEY or "\x00" in key:
+        return f"key {key[:40]!r} is not a metric name"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"value {value!r} is not a number"
     if isinstance(step, bool) or not isinstance(step, int) or not _MIN_STEP <= step <= _MAX_STEP:

@@ -45,10 +45,21 @@ def _to_db(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
+NAME_LIMIT = 255  # runs.name and experiments.name
+# The documented limit of a param or tag value, the same on every backend.
+MAX_VALUE = 65_536
+
+
 def _storable(what: str, values: dict[str, str]) -> dict[str, str]:
     """Refuse, alike on every backend, text one of them cannot hold (PostgreSQL: no NUL; none:
     a lone surrogate), before any of it is written."""
     for key, value in values.items():
+        if isinstance(key, str) and len(key) > schema.KEY.length:
+            raise InvalidInput(f"{what} name {key[:40]!r}... is {len(key)} characters long; "
+                               f"the limit is {schema.KEY.length}.")
+        if isinstance(value, str) and len(value) > MAX_VALUE:
+            raise InvalidInput(f"{what} {key!r} is {len(value)} characters long; the limit is "
+                               f"{MAX_VALUE}. Log long values as an artifact.")
         for part, label in ((key, "name"), (value, "value")):
             if not isinstance(part, str):
                 raise InvalidInput(f"{what} {key!r}: the {label} must be text, not "
@@ -130,6 +141,11 @@ class Runs(RunDeletion, RunReads):
         error: str | None = None,
     ) -> None:
         """Insert a run; with ``status`` and ``end_time`` it is written already ended."""
+        for label, text in (("Experiment", experiment), ("Run", name)):
+            if len(text) > NAME_LIMIT:  # PostgreSQL would refuse it, SQLite not: refuse alike
+                raise InvalidInput(f"{label} name {text[:40]!r}... is {len(text)} characters "
+                                   f"long; the limit is {NAME_LIMIT}.")
+            _storable(label, {"name": text})
         experiment_id = self.experiment_id(experiment, start_time)
         row: dict[str, Any] = {
             "id": run_id,

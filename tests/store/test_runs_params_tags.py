@@ -100,3 +100,18 @@ def test_text_no_backend_can_hold_is_refused_alike(store, add_run, text, problem
         store.runs.create(uuid.uuid4().hex, "exp", "tagged", 1.0, tags={"t": text})
     record = store.runs.get(run_id)
     assert record.params == {} and record.tags == {}  # nothing half-written
+
+
+def test_the_same_limits_on_every_backend(store, add_run):
+    run_id = add_run()
+    long_key = "k" * 251
+    with pytest.raises(InvalidInput, match="limit is 250"):
+        store.runs.log_params(run_id, {long_key: "v"})
+    with pytest.raises(InvalidInput, match="limit is 65536"):
+        store.runs.set_tags(run_id, {"t": "v" * 65_537})
+    with pytest.raises(InvalidInput, match="limit is 255"):
+        add_run(name="n" * 256)
+    with pytest.raises(InvalidInput, match="limit is 255"):
+        add_run(experiment="e" * 256)
+    store.runs.log_params(run_id, {"k" * 250: "v" * 65_536})
+    assert store.runs.get(run_id).params == {"k" * 250: "v" * 65_536}

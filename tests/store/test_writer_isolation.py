@@ -18,6 +18,8 @@ from jupyter_mlops.store.writer import Writer
     (("r", "k", 1.0, 0, math.inf), "timestamp"),
     (("r", "k", 1.0, 0, 1e300), "timestamp"),
     (("r", "k", "1", 0, 1.0), "value"),
+    (("r", "k" * 251, 1.0, 0, 1.0), "metric name"),
+    (("r", "a\x00b", 1.0, 0, 1.0), "metric name"),
 ])
 def test_rows_no_backend_can_hold_are_named(row, problem):
     assert problem in (metric_row_problem(row) or "")
