@@ -7,6 +7,8 @@ every backend keeps queries identical.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -105,6 +107,20 @@ runs = Table(
     Index(None, "deleted_at", "start_time", "id"),
 )
 
+def _bounded(backend: str) -> bool:
+    from .dialects import DIALECTS, dialect
+
+    return backend in DIALECTS and dialect(backend).index_row_bytes is not None
+
+
+def _whole_values(_ddl: object, _target: object, _bind: object, **kw: Any) -> bool:
+    return not _bounded(kw["dialect"].name)
+
+
+def _bounded_values(_ddl: object, _target: object, _bind: object, **kw: Any) -> bool:
+    return _bounded(kw["dialect"].name)
+
+
 params = Table(
     "params",
     metadata,
@@ -114,9 +130,10 @@ params = Table(
     Column("value_prefix", Text, Computed(VALUE_PREFIX_SQL, persisted=True)),
     # run_id in the index: a filter's count then reads the index alone (schema v4). Where
     # an index entry is bounded (PostgreSQL), the prefix stands in for the value (v5);
-    # SQLite reads no index over a computed column alone, and needs none.
-    Index(None, "key", "value", "run_id").ddl_if(dialect="sqlite"),
-    Index(None, "key", "value_prefix", "run_id").ddl_if(dialect="postgresql"),
+    # SQLite reads no index over a computed column alone, and needs none. The dialect's
+    # ``index_row_bytes`` decides, so a new backend picks its index without an edit here.
+    Index(None, "key", "value", "run_id").ddl_if(callable_=_whole_values),
+    Index(None, "key", "value_prefix", "run_id").ddl_if(callable_=_bounded_values),
 )
 
 tags = Table(
@@ -128,9 +145,10 @@ tags = Table(
     Column("value_prefix", Text, Computed(VALUE_PREFIX_SQL, persisted=True)),
     # run_id in the index: a filter's count then reads the index alone (schema v4). Where
     # an index entry is bounded (PostgreSQL), the prefix stands in for the value (v5);
-    # SQLite reads no index over a computed column alone, and needs none.
-    Index(None, "key", "value", "run_id").ddl_if(dialect="sqlite"),
-    Index(None, "key", "value_prefix", "run_id").ddl_if(dialect="postgresql"),
+    # SQLite reads no index over a computed column alone, and needs none. The dialect's
+    # ``index_row_bytes`` decides, so a new backend picks its index without an edit here.
+    Index(None, "key", "value", "run_id").ddl_if(callable_=_whole_values),
+    Index(None, "key", "value_prefix", "run_id").ddl_if(callable_=_bounded_values),
 )
 
 metrics = Table(
@@ -237,8 +255,6 @@ drift_results = Table(
 # Registered models, their versions and aliases, the append-only audit log of every alias move
 # and status change, and the log of what served models saw. The audit log and the prediction
 # log name models by plain text, without foreign keys, so no cascade can ever rewrite them.
-from typing import Any  # noqa: E402
-
 from sqlalchemy import DDL, ForeignKeyConstraint, event  # noqa: E402
 
 registered_models = Table(
@@ -312,7 +328,8 @@ def indexes_for(table: Table, backend: str) -> list[Index]:
     out = []
     for index in table.indexes:
         only = getattr(index, "_ddl_if", None)
-        if only is None or only.dialect in (None, backend):
+        rule = getattr(only, "callable_", None)
+        if rule is None or (rule is _bounded_values) == _bounded(backend):
             out.append(index)
     return out
 
