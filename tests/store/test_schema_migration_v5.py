@@ -112,3 +112,28 @@ def test_a_param_filter_reads_the_prefix_index(store, add_run):
             connection.exec_driver_sql("SET enable_seqscan = off")
             plan = " ".join(r[0] for r in connection.exec_driver_sql(f"EXPLAIN {sql}"))
             assert "Index Only Scan" in plan and "ix_params_key_value_prefix_run_id" in plan, plan
+
+
+def test_the_cli_says_which_migration_failed(workspace, store, monkeypatch):
+    from click.testing import CliRunner
+
+    from jupyter_mlops import session
+    from jupyter_mlops.cli import cli
+
+    with store.engine.begin() as connection:
+        for table in ("params", "tags"):
+            _drop_value_index(connection, table)
+        connection.execute(schema.schema_version.update().values(version=4))
+        blocked = schema.indexes_for(schema.params, connection.dialect.name)[0].name
+        connection.execute(text(f"CREATE TABLE {blocked} (x INTEGER)"))
+    store.engine.dispose()
+    monkeypatch.chdir(workspace.root)
+    env = {"JUPYTER_MLOPS_URI": workspace.uri, "JUPYTER_MLOPS_ARTIFACTS": workspace.artifacts}
+    try:
+        result = CliRunner().invoke(cli, ["runs", "list"], env=env, prog_name="jupyter mlops")
+    finally:
+        session.close()
+    assert result.exit_code != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "migration to schema version 5" in lines[0], result.stderr
+    assert "cannot be reached" not in result.stderr and "Traceback" not in result.output
