@@ -1,4 +1,7 @@
-"""Several processes writing one SQLite workspace, and a process killed mid-run."""
+"""A process killed mid-run, interpreter exit, and a child logging into an attached run.
+
+Eight processes writing one workspace at once: tests/reliability/test_concurrent_writers.py.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +13,6 @@ import textwrap
 
 import jupyter_mlops as mlops
 from jupyter_mlops.records import RunStatus
-
-WRITER = textwrap.dedent(
-    """
-    import sys, time
-    import jupyter_mlops as mlops
-
-    # Spread the logging over about a second so that the eight writers' background flushes
-    # (every 20 ms) and synchronous tag writes really interleave.
-    with mlops.start_run(experiment="concurrent", name=sys.argv[1]) as run:
-        for step in range(1000):
-            mlops.log_metric("value", step, step=step)
-            if step % 100 == 0:
-                mlops.set_tag("progress", step)
-            time.sleep(0.001)
-    """
-)
 
 VICTIM = textwrap.dedent(
     """
@@ -55,31 +42,6 @@ def _env(workspace) -> dict[str, str]:
         JUPYTER_MLOPS_CAPTURE_GIT="false",
     )
     return env
-
-
-def test_eight_processes_share_one_sqlite_workspace(tracking):
-    if not tracking.uri.startswith("sqlite"):
-        return  # the point is SQLite's single-writer lock; PostgreSQL has row locks
-    procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, f"p{i}"], env=_env(tracking),
-                         cwd=tracking.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for i in range(8)
-    ]
-    outputs = [p.communicate(timeout=240) for p in procs]
-    for proc, (_, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, err.decode()
-        assert b"database is locked" not in err
-    frame = mlops.runs(experiment="concurrent")
-    assert len(frame) == 8
-    assert set(frame["status"]) == {"FINISHED"}
-    total = 0
-    for run_id in frame["run_id"]:
-        history = mlops.metric_history(run_id, "value")
-        assert list(history["step"]) == list(range(1000))
-        assert list(history["value"]) == [float(i) for i in range(1000)]
-        total += len(history)
-    assert total == 8000
-    assert set(frame["metrics.value"]) == {999.0}
 
 
 def test_killed_process_leaves_a_killed_run_with_flushed_metrics(tracking):
