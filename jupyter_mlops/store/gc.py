@@ -48,6 +48,8 @@ def collect(artifacts: ArtifactStore, referenced: Callable[[], set[str]], grace:
     cutoff = time.time() - grace
     known = referenced()
     marks = _marks(artifacts)
+    if not dry_run:
+        _settle_trash(artifacts, known, marks, cutoff)
     candidates, kept_recent, sizes = [], 0, {}
     for blob in artifacts.blobs():
         if blob.digest in known:
@@ -82,6 +84,22 @@ def collect(artifacts: ArtifactStore, referenced: Callable[[], set[str]], grace:
     _drop_old_marks(artifacts, cutoff)
     return Collection(removed, sum(sizes[d] for d in removed), kept_recent + restored,
                       len(temp), sum(size for _, size in temp), restored)
+
+
+def _settle_trash(artifacts: ArtifactStore, known: set[str], marks: dict[str, float],
+                  cutoff: float) -> None:
+    """Finish what a gc killed between its move and its second look left in ``trash/``."""
+    base = f"{artifacts.root}/trash"
+    if not artifacts.fs.exists(base):
+        return
+    for trashed in artifacts.fs.find(base):
+        digest = trashed.rsplit("/", 1)[-1].split("-", 1)[0]
+        used = max(_used_at(artifacts, trashed), marks.get(digest, 0.0))
+        if digest in known or used > cutoff:
+            _restore(artifacts, digest, trashed)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                artifacts.fs.rm_file(trashed)
 
 
 def _marks(artifacts: ArtifactStore) -> dict[str, float]:

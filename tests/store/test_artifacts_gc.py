@@ -140,3 +140,22 @@ def test_a_blob_refreshed_before_the_move_is_put_back(tracking):
     done = collect(artifacts, referenced, grace=HOUR)
     assert done.blobs == [] and done.restored == 1
     assert artifacts.get_bytes(digest) == b"about to be recorded"
+
+
+def test_a_gc_killed_halfway_is_finished_by_the_next(tracking):
+    from jupyter_mlops.store.gc import _quarantine, collect
+
+    store = current().store
+    artifacts = store.artifacts
+    with mlops.start_run(experiment="gc") as run:
+        kept = run.log_bytes(b"recorded meanwhile", "kept.bin")
+    orphan, _ = artifacts.put_bytes(b"nobody's")
+    for digest in (kept, orphan):
+        _age(digest, 2 * HOUR)
+        assert _quarantine(artifacts, digest) is not None  # moved, then the gc died
+    assert not artifacts.exists(kept)
+
+    collect(artifacts, store.runs.referenced_digests, grace=HOUR)
+    assert artifacts.get_bytes(kept) == b"recorded meanwhile"
+    assert not artifacts.exists(orphan)
+    assert not list((Path(artifacts.root) / "trash").iterdir())
