@@ -166,8 +166,14 @@ def promote(name: str, version: int, alias_: str, require: tuple[str, ...],
 
     Exits with 4 (conflict) when the requirements are not met, saying why.
     """
-    result = _api().promote(name, version, alias=alias_, require=_requirements(require),
-                            reason=reason)
+    import warnings
+
+    api = _api()
+    with warnings.catch_warnings():
+        # The refusal is this command's error message below; the warning would repeat it.
+        warnings.simplefilter("ignore", api.PromotionRefused)
+        result = api.promote(name, version, alias=alias_, require=_requirements(require),
+                             reason=reason)
     for check in result.checks:
         mark = "[green]ok[/]" if check.passed else "[bold red]failed[/]"
         render.console().print(f"{mark}  {render.plain(check.note)}")

@@ -17,6 +17,7 @@ from .flavors import UntrustedModel
 from .loaded import LoadedModel
 from .logging import LoggedModel, log_model
 from .registry import (
+    PromotionRefused,
     audit_entries,
     delete_alias,
     get_version,
@@ -35,6 +36,7 @@ __all__ = [
     "LoadedModel",
     "LoggedModel",
     "ModelCard",
+    "PromotionRefused",
     "Signature",
     "SignatureMismatch",
     "UntrustedModel",

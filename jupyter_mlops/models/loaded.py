@@ -2,8 +2,10 @@
 
 Loading reads the model's description and file from the artifact store, which verifies both
 against their digests, so a tampered file raises ``IntegrityError`` before any byte of it is
-deserialised. ``predict`` validates the input against the signature first: missing and
-mistyped columns are one error listing them all, not a stack trace from deep in the model.
+deserialised; what the flavor recorded at logging time (the types a skops file needs) is
+accepted for that file only. ``predict`` validates the input against the signature first:
+missing and mistyped columns are one error listing them all, not a stack trace from
+deep in the model.
 """
 
 from __future__ import annotations
@@ -122,8 +124,10 @@ def load_stored(store: Any, meta_digest: str, model_digest: str | None, uri: str
             f"registry recorded {model_digest}. Register the model again."
         )
     flavor = flavors.get(meta["flavor"])
+    # get_bytes verifies the file against model_digest: what the description recorded at
+    # logging time (e.g. the types the file needs) therefore holds for exactly these bytes.
     data = store.artifacts.get_bytes(meta["model_digest"])
-    model = flavor.load(data, trust)
+    model = flavors.load(flavor, data, trust, meta.get("record"))
     return LoadedModel(
         model=model, flavor=flavor.name, signature=Signature.from_dict(meta.get("signature")),
         uri=uri, name=name, version=version, run_id=run_id or meta.get("run_id"),

@@ -1,15 +1,19 @@
 """``log_model``: store a model with its flavor, signature and input example in the active run.
 
 A logged model is two artifacts of the run, ``<name>/<flavor file>`` and ``<name>/model.json``
-(flavor, signature, input example, the model file's digest and the libraries it needs). Both
-are content-addressed, so loading verifies every byte. Pip requirements are not inferred
+(flavor, signature, input example, the model file's digest, the libraries it needs and what the
+flavor records about the file, such as the types it needs trusted). Both are content-addressed,
+so loading verifies every byte. This is the one way a model is stored: autolog, ``%mlops_register``
+and ``register_model(obj)`` all come through ``log_model``. Pip requirements are not inferred
 here, which is where other trackers spend seconds: the run already records its environment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +26,10 @@ from .signature import Signature, infer_signature
 FORMAT = "jupyter-mlops-model/1"
 META_FILE = "model.json"
 EXAMPLE_ROWS = 5
+
+# model object -> where it was last logged, so that registering the object finds the run that
+# fitted it (its metrics, params and data) instead of logging a copy into a new run.
+_logged: weakref.WeakKeyDictionary[Any, LoggedModel] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -89,13 +97,32 @@ def log_model(
         "run_id": run.id,
         "artifact_path": name,
         "created_at": time.time(),
+        # Valid for exactly the file named by model_digest (which loading verifies).
+        "record": flavors.record(chosen, data),
         **chosen.describe(model),
     }
     meta_bytes = json.dumps(meta, sort_keys=True, default=str).encode()
     meta_digest = run.log_bytes(meta_bytes, f"{name}/{META_FILE}")
     uri = f"runs:/{run.id}/{name}"
     run.log_output("model", uri)
-    return LoggedModel(uri, run.id, name, chosen.name, model_digest, meta_digest, resolved)
+    logged = LoggedModel(uri, run.id, name, chosen.name, model_digest, meta_digest, resolved)
+    _remember(model, logged)
+    return logged
+
+
+def _remember(model: Any, logged: LoggedModel) -> None:
+    # An object that cannot be weakly referenced is simply not remembered: registering it
+    # then logs it anew, which is correct, only less linked.
+    with contextlib.suppress(TypeError):
+        _logged[model] = logged
+
+
+def logged_model_of(model: Any) -> LoggedModel | None:
+    """Where ``model`` (the object) was last logged in this process, or None."""
+    try:
+        return _logged.get(model)
+    except TypeError:
+        return None
 
 
 def _head(example: Any) -> Any:

@@ -14,6 +14,7 @@ import json
 import math
 import operator
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,7 +34,7 @@ from ..tracking.run import ActiveRun, active_run
 from . import reference
 from .flavors import Trust, UntrustedModel
 from .loaded import LoadedModel, load_stored
-from .logging import META_FILE, LoggedModel, log_model
+from .logging import META_FILE, LoggedModel, log_model, logged_model_of
 from .reference import ModelRef, RunModelRef, check_alias, check_model_name
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -126,6 +127,10 @@ def _logged_ref(source: Any, name: str) -> RunModelRef:
             assert isinstance(parsed, RunModelRef)
             return parsed
         return _only_model(source)
+    known = logged_model_of(source)
+    if known is not None:
+        # The run that fitted (autologged) this very object: its metrics, params and data.
+        return RunModelRef(known.run_id, known.artifact_path)
     run = active_run()
     if run is not None:
         return _logged_ref(log_model(source, run=run), name)
@@ -133,6 +138,8 @@ def _logged_ref(source: Any, name: str) -> RunModelRef:
 
     with start_run(name=f"register-{name}") as fresh:
         logged = log_model(source, run=fresh)
+    print(f"No tracked run logged this {type(source).__name__}: logged it into a new run "
+          f"{fresh.id} ({fresh.name}), which has no metrics or data.")
     return _logged_ref(logged, name)
 
 
@@ -324,16 +331,31 @@ def promote(
     failed = [c for c in checks if not c.passed]
     now = time.time()
     if failed:
-        reasons = tuple(c.note for c in failed)
-        registry.record_refusal(name, alias, holder_number, number, current_user(), now,
-                                "; ".join(reasons) + (f" ({reason})" if reason else ""))
-        return Promotion(name, alias, number, holder_number, False, checks, reasons)
+        return _refuse(registry, name, alias, number, holder_number, checks,
+                       tuple(c.note for c in failed), reason, now)
     why = reason or ("; ".join(c.note for c in checks) if checks else
                      f"promoted to @{alias}")
     move = registry.set_alias(name, alias, number, current_user(), now, why,
                               expected=holder_number)
     return Promotion(name, alias, number, holder_number, True, checks,
                      tuple(c.note for c in checks), move)
+
+
+class PromotionRefused(UserWarning):
+    """A promotion was refused; the ``Promotion`` returned says why."""
+
+
+def _refuse(registry: Any, name: str, alias: str, number: int, holder: int | None,
+            checks: tuple[MetricCheck, ...], reasons: tuple[str, ...], reason: str | None,
+            now: float) -> Promotion:
+    """Record a refused promotion in the audit log, warn, and return the falsy outcome."""
+    registry.record_refusal(name, alias, holder, number, current_user(), now,
+                            "; ".join(reasons) + (f" ({reason})" if reason else ""))
+    outcome = Promotion(name, alias, number, holder, False, checks, reasons)
+    # A refusal must be seen where a notebook cell or a script ignores the return value.
+    warnings.warn(f"{name} version {number} not promoted to @{alias}: {'; '.join(reasons)}",
+                  PromotionRefused, stacklevel=3)
+    return outcome
 
 
 def _rules(require: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:

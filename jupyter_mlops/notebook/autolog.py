@@ -141,7 +141,28 @@ class SklearnAutolog:
         run.log_metrics(metrics)
         if hasattr(estimator, "cv_results_"):
             autolog_support.log_search(run, estimator)
-        autolog_support.log_model(run, estimator, X)
+        _log_model(run, estimator, X)
+
+
+def _log_model(run: ActiveRun, estimator: Any, X: Any) -> None:
+    """The fitted model, stored the one way every model is (``models.log_model``)."""
+    from ..models.logging import log_model
+
+    # The signature is inferred from the training data; no rows of it are stored (as MLflow's
+    # autolog, input examples are the user's choice).
+    data = _training_input(X)
+    logged = log_model(estimator, run=run, signature="infer" if data is None else data)
+    run.set_tags({"mlops.model.digest": logged.model_digest,
+                  "mlops.model.flavor": logged.flavor,
+                  "mlops.model.class":
+                      f"{type(estimator).__module__}.{type(estimator).__name__}"})
+
+
+def _training_input(X: Any) -> Any:
+    """The training input when a signature can be inferred from it (a frame or array)."""
+    if X is None or not (hasattr(X, "iloc") or hasattr(X, "shape")):
+        return None
+    return X
 
 
 def _training_score(estimator: Any, X: Any, y: Any) -> float | None:

@@ -1,25 +1,19 @@
 """What autologging a fitted scikit-learn model records, independent of how fits are caught.
 
-Flattened params, the input signature, the model as a skops artifact with its digest, and the
-candidates of a hyper-parameter search as child runs. The notebook face decides when a fit
-happened; these functions decide what a fit leaves in the store, so a script can call them too.
+Flattened params and the candidates of a hyper-parameter search as child runs. The model itself
+is stored by the models capability (``models.log_model``), the one way every model is stored.
+The notebook face decides when a fit happened; these functions decide what a fit leaves in
+the store, so a script can call them too.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import InvalidInput, MissingDependency
-from ..session import current
+from ..errors import InvalidInput
 from .run import ActiveRun, start_run
 from .values import MAX_PARAM, param_value
-
-MODEL_FILE = "model/model.skops"
-SIGNATURE_FILE = "model/signature.json"
-# Types a skops file may hold that load without asking: the libraries a model is made of.
-TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
 def param_text(value: Any) -> Any:
@@ -83,90 +77,6 @@ def _flatten_value(name: str, value: Any) -> dict[str, Any]:
     if _is_estimator(value):
         return {name: type(value).__name__, **flatten_params(value, name + "__")}
     return {name: param_text(value)}
-
-
-def signature(data: Any) -> dict[str, Any]:
-    """Column names and dtypes of a training input (DataFrame, array or list of rows)."""
-    columns = getattr(data, "columns", None)
-    dtypes = getattr(data, "dtypes", None)
-    if columns is not None and dtypes is not None and hasattr(dtypes, "items"):
-        return {"kind": "dataframe",
-                "columns": [{"name": str(col), "dtype": str(dtype)} for col, dtype in
-                            dtypes.items()]}
-    shape = getattr(data, "shape", None)
-    dtype = getattr(data, "dtype", None)
-    if shape is not None and dtype is not None:
-        width = shape[1] if len(shape) > 1 else 1
-        return {"kind": "array", "shape": [None, *shape[1:]],
-                "columns": [{"name": f"x{i}", "dtype": str(dtype)} for i in range(width)]}
-    return {"kind": type(data).__name__, "columns": []}
-
-
-def log_model(run: ActiveRun, model: Any, data: Any | None = None) -> str:
-    """Store a fitted model as a skops artifact (and its input signature); returns the digest.
-
-    Parameters
-    ----------
-    run:
-        The run to attach it to.
-    model:
-        A fitted scikit-learn estimator.
-    data:
-        The training input, for the signature.
-
-    Returns
-    -------
-    str
-        The digest of ``model/model.skops``, also set as the tag ``mlops.model.digest``.
-    """
-    sio = _skops()
-    digest = run.log_bytes(sio.dumps(model), MODEL_FILE)
-    if data is not None:
-        run.log_bytes(json.dumps(signature(data), indent=2).encode(), SIGNATURE_FILE)
-    run.set_tags({"mlops.model.digest": digest, "mlops.model.flavor": "sklearn",
-                  "mlops.model.class": f"{type(model).__module__}.{type(model).__name__}"})
-    return digest
-
-
-def load_model(run_id: str, trusted: list[str] | None = None) -> Any:
-    """Load the model a run logged, its bytes checked against their digest first.
-
-    Parameters
-    ----------
-    run_id:
-        The run (or a unique prefix of its id).
-    trusted:
-        Extra type names to trust beyond scikit-learn, NumPy and SciPy ones.
-
-    Returns
-    -------
-    object
-        The fitted estimator.
-    """
-    sio = _skops()
-    track = current()
-    full = track.store.runs.resolve_id(run_id)
-    by_path = {a.path: a for a in track.store.runs.artifacts(full)}
-    if MODEL_FILE not in by_path:
-        raise InvalidInput(f"Run {full} logged no model ({MODEL_FILE}); autolog a fit or "
-                           "call log_model first.")
-    data = track.store.artifacts.get_bytes(by_path[MODEL_FILE].digest)
-    untrusted = sio.get_untrusted_types(data=data)
-    allowed = set(trusted or [])
-    refused = [t for t in untrusted if t not in allowed and not t.startswith(TRUSTED_MODULES)]
-    if refused:
-        raise InvalidInput(f"The model of run {full} holds types not trusted by default: "
-                           f"{', '.join(refused)}. Pass them as trusted=[...] if you trust them.")
-    return sio.loads(data, trusted=list(untrusted))
-
-
-def _skops() -> Any:
-    try:
-        import skops.io as sio
-    except ImportError as exc:
-        raise MissingDependency("Logging sklearn models needs skops: pip install skops.") \
-            from exc
-    return sio
 
 
 def candidates(search: Any) -> Iterator[tuple[dict[str, Any], dict[str, float]]]:

@@ -60,10 +60,11 @@ def test_pipeline_fit_records_params_metrics_model_and_signature(shell, cell):
     assert run.metrics["fit_time"] > 0
     artifacts = {a.path: a for a in run.artifacts}
     assert run.tags["mlops.model.digest"] == artifacts["model/model.skops"].digest
-    signature = json.loads(current().store.artifacts.get_bytes(
-        artifacts["model/signature.json"].digest))
-    assert signature["columns"] == [{"name": n, "dtype": "float64"} for n in "abc"]
-    loaded = autolog_support.load_model(run.id)
+    # One way a model is stored: the models capability's model.json beside the flavor file.
+    meta = json.loads(current().store.artifacts.get_bytes(artifacts["model/model.json"].digest))
+    assert meta["flavor"] == "sklearn" and meta["model_digest"] == run.tags["mlops.model.digest"]
+    assert [c["name"] for c in meta["signature"]["inputs"]["columns"]] == list("abc")
+    loaded = mlops.load_model(f"runs:/{run.id}/model")
     model = shell.user_ns["model"]
     assert (loaded.predict(shell.user_ns["X"]) == model.predict(shell.user_ns["X"])).all()
     # The pipeline's inner fits are part of its fit, not runs of their own.
