@@ -84,5 +84,5 @@ def gc(dry_run: bool, purge_deleted: bool, older_than: float | None, grace: floa
         lines.append(f"Kept {report.kept_recent} unreferenced blob(s) younger than the grace "
                      "period.")
     if report.temp_files:
-        lines.append(f"Removed {report.temp_files} leftover upload file(s).")
+        lines.append(f"{verb} {report.temp_files} leftover upload file(s).")
     click.echo("\n".join(lines))

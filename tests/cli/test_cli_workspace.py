@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,15 @@ def test_unreachable_database_is_one_line_exit_1(tracking, invoke):
     message = invoke.fails("--uri", f"postgresql+psycopg://postgres@127.0.0.1:{port}/x",
                            "info", code=1)
     assert "cannot be reached" in message and "--uri" in message
+
+
+def test_gc_dry_run_counts_upload_leftovers_without_removing_them(tracking, invoke):
+    leftover = Path(tracking.artifacts) / "tmp" / "upload-from-a-killed-process"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"x" * 100)
+    old = time.time() - 3 * 86400
+    os.utime(leftover, (old, old))
+    assert "Would remove 1 leftover upload file(s)" in invoke("gc", "--dry-run").stdout
+    assert leftover.exists()
+    assert "Removed 1 leftover upload file(s)" in invoke("gc").stdout
+    assert not leftover.exists()
