@@ -20,13 +20,12 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-import blake3
 import numpy as np
 
 from ..errors import InvalidInput
+from ..store.digest import hasher
 
 FORMAT = b"jupyter-mlops/frame-digest/1"
-_THREADED_MIN = 16 * 1024 * 1024
 
 
 def _field(data: bytes) -> bytes:
@@ -37,14 +36,14 @@ class _Column:
     """Feeds one column's canonical encoding into a hasher."""
 
     def __init__(self) -> None:
-        self.hasher = blake3.blake3()
+        self.hasher = hasher()
         self.size = 0
 
     def feed(self, data: Any) -> None:
         view = memoryview(data).cast("B")
-        if self.size == 0 and view.nbytes >= _THREADED_MIN:
-            # Switch to the threaded hasher before the first large block.
-            self.hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+        if self.size == 0:
+            # The threaded hasher pays off only for a large first block; pick before it.
+            self.hasher = hasher(view.nbytes)
         self.hasher.update(struct.pack("<Q", view.nbytes))
         self.hasher.update(view)
         self.size += view.nbytes
@@ -69,7 +68,7 @@ def frame_digest(frame: Any) -> str:
     import pandas as pd
 
     check_frame(frame)
-    top = blake3.blake3()
+    top = hasher()
     top.update(_field(FORMAT))
     top.update(struct.pack("<QQ", len(frame), frame.shape[1]))
     index = frame.index

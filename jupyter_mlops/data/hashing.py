@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import blake3
+from ..store.digest import THREADED_HASH_MIN as THREADED_MIN
+from ..store.digest import hash_bytes, hasher
 
-# Below this size one thread hashes faster than BLAKE3's pool can start.
-THREADED_MIN = 16 * 1024 * 1024
 # The slice fed to the threaded hasher between progress updates.
 SLICE = 256 * 1024 * 1024
 # Files at most this big are read whole; their bytes may be kept for storing.
@@ -76,10 +75,7 @@ class Tree:
 
 def digest_bytes(data: bytes | memoryview) -> str:
     """The BLAKE3 hex digest of ``data``."""
-    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO) if len(data) >= THREADED_MIN \
-        else blake3.blake3()
-    hasher.update(data)
-    return hasher.hexdigest()
+    return hash_bytes(data)
 
 
 def progress(total: int, description: str, unit: str = "B", show: bool = True) -> Any:
@@ -116,20 +112,20 @@ def hash_file(path: str | os.PathLike[str], size: int | None = None,
         if on_bytes is not None:
             on_bytes(len(data))
         return digest_bytes(data)
-    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    hashing = hasher(size)
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) \
             as mapped:
         view = memoryview(mapped)
         try:
             for start in range(0, len(view), SLICE):
                 chunk = view[start:start + SLICE]
-                hasher.update(chunk)
+                hashing.update(chunk)
                 chunk.release()
                 if on_bytes is not None:
                     on_bytes(min(SLICE, len(view) - start))
         finally:
             view.release()
-    return hasher.hexdigest()
+    return hashing.hexdigest()
 
 
 def read_small(path: str, size: int) -> bytes:

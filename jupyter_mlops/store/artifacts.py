@@ -35,7 +35,6 @@ import hashlib
 import io
 import itertools
 import os
-import re
 import socket
 import uuid
 from collections.abc import Iterator
@@ -43,50 +42,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from ..errors import Conflict, IntegrityError, InvalidInput, MissingDependency, NotFound
+from ..errors import Conflict, IntegrityError, MissingDependency, NotFound
+from .digest import check_digest, hash_bytes, hash_file
+from .digest import hasher as _hasher
+from .digest import is_digest as _is_digest
 
 CHUNK = 8 * 1024 * 1024
-_DIGEST = re.compile(r"[0-9a-f]{64}")
-# Below this size one thread hashes faster than the pool can start.
-THREADED_HASH_MIN = 16 * 1024 * 1024
 _S3_SCHEMES = {"s3", "s3a"}
 # Names this host in temporary file names, without writing its name into shared storage.
 HOST_ID = hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()
-
-
-def _hasher(size_hint: int = 0) -> Any:
-    import blake3
-
-    if size_hint >= THREADED_HASH_MIN:
-        return blake3.blake3(max_threads=blake3.blake3.AUTO)
-    return blake3.blake3()
-
-
-def hash_bytes(data: bytes) -> str:
-    """The BLAKE3 hex digest of ``data``."""
-    hasher = _hasher(len(data))
-    hasher.update(data)
-    return hasher.hexdigest()
-
-
-def hash_file(path: str | os.PathLike[str]) -> str:
-    """The BLAKE3 hex digest of a local file, memory-mapped and multi-threaded when large."""
-    size = os.path.getsize(path)
-    hasher = _hasher(size)
-    if size:
-        hasher.update_mmap(os.fspath(path))
-    return hasher.hexdigest()
-
-
-def _is_digest(digest: object) -> bool:
-    return isinstance(digest, str) and _DIGEST.fullmatch(digest) is not None
-
-
-def check_digest(digest: str) -> str:
-    """Return ``digest`` if it is a full lowercase BLAKE3 hex digest, else raise."""
-    if not _is_digest(digest):
-        raise InvalidInput(f"Invalid artifact digest {digest!r}: expected 64 lowercase hex digits.")
-    return digest
 
 
 @dataclass(frozen=True)

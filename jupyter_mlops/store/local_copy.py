@@ -16,7 +16,8 @@ import sys
 import threading
 from typing import IO
 
-from .artifacts import _hasher, hash_bytes, hash_file
+from .digest import hash_bytes, hash_file
+from .digest import hasher as _hasher
 
 # Files at least this big are copied in through O_DIRECT, in slices of PIPE_CHUNK, by at most
 # PIPES copies at once (threads may store files side by side): their buffers never take more
