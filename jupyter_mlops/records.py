@@ -3,8 +3,42 @@
 from __future__ import annotations
 
 import enum
+import html
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+
+def _when(timestamp: float | None) -> str:
+    """A timestamp as local ``YYYY-MM-DD HH:MM:SS``: records never show epoch floats."""
+    return "" if timestamp is None else datetime.fromtimestamp(timestamp).strftime(
+        "%Y-%m-%d %H:%M:%S")
+
+
+def _metrics(values: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.4g}" for k, v in sorted(values.items()))
+
+
+class _Shown:
+    """One readable line in a terminal (``__repr__``), a small table in a notebook."""
+
+    def _line(self) -> str:
+        raise NotImplementedError
+
+    def _rows(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._line()}>"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f'<tr><th style="text-align:left">{html.escape(k)}</th>'
+            f'<td style="text-align:left">{html.escape(v)}</td></tr>'
+            for k, v in self._rows() if v not in ("", None))
+        return (f'<table class="jp-mlops-record"><caption style="text-align:left">'
+                f"<b>{html.escape(type(self).__name__)}</b> {html.escape(self._line())}"
+                f"</caption>{rows}</table>")
 
 
 class RunStatus(str, enum.Enum):
@@ -216,8 +250,8 @@ class RegisteredModel:
     aliases: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ModelVersion:
+@dataclass(frozen=True, repr=False)
+class ModelVersion(_Shown):
     """One registered version: where it came from and what it was worth when registered.
 
     ``model_digest`` names the stored model file and ``meta_digest`` its description (flavor,
@@ -249,6 +283,21 @@ class ModelVersion:
     def uri(self) -> str:
         return f"models:/{self.name}/{self.version}"
 
+    def _line(self) -> str:
+        aliases = "".join(f" @{a}" for a in self.aliases)
+        run = f" from run {self.run_id[:8]}" if self.run_id else ""
+        metrics = f" [{_metrics(self.metrics)}]" if self.metrics else ""
+        return (f"{self.name}/{self.version}{aliases} {self.status.value} {self.flavor}{run}"
+                f"{metrics}, registered {_when(self.created_at)} by {self.created_by}")
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [("model", f"{self.name}/{self.version}"), ("aliases", " ".join(
+            f"@{a}" for a in self.aliases)), ("status", self.status.value),
+            ("flavor", self.flavor), ("run", self.run_id or ""),
+            ("metrics", _metrics(self.metrics)), ("data", ", ".join(self.datasets)),
+            ("registered", f"{_when(self.created_at)} by {self.created_by}"),
+            ("description", self.description or "")]
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -271,8 +320,8 @@ class AuditEntry:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
-class AliasMove:
+@dataclass(frozen=True, repr=False)
+class AliasMove(_Shown):
     """An alias set, moved or removed: which version it left and which it now names."""
 
     name: str
@@ -282,6 +331,20 @@ class AliasMove:
     user: str
     timestamp: float
     reason: str | None = None
+
+    def _line(self) -> str:
+        was = f"version {self.from_version}" if self.from_version is not None else "none"
+        now = f"version {self.to_version}" if self.to_version is not None else "removed"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.name}@{self.alias}: {was} -> {now}, {_when(self.timestamp)} by " \
+               f"{self.user}{why}"
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [("alias", f"{self.name}@{self.alias}"),
+                ("from", "" if self.from_version is None else str(self.from_version)),
+                ("to", "" if self.to_version is None else str(self.to_version)),
+                ("when", _when(self.timestamp)), ("by", self.user),
+                ("reason", self.reason or "")]
 
 
 @dataclass(frozen=True)
@@ -296,8 +359,8 @@ class MetricCheck:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Promotion:
+@dataclass(frozen=True, repr=False)
+class Promotion(_Shown):
     """The outcome of a promotion: whether the alias moved, and why (not)."""
 
     name: str
@@ -311,6 +374,23 @@ class Promotion:
 
     def __bool__(self) -> bool:
         return self.promoted
+
+    def _line(self) -> str:
+        verdict = (f"{self.name} version {self.version} holds @{self.alias}" if self.promoted
+                   else f"NOT promoted: {self.name} version {self.version} to @{self.alias}")
+        word = "was" if self.promoted else "holder:"
+        was = f" ({word} version {self.previous})" if self.previous not in (
+            None, self.version) else ""
+        why = f": {'; '.join(self.reasons)}" if self.reasons else ""
+        return verdict + was + why
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [("promoted", "yes" if self.promoted else "no"),
+                ("alias", f"{self.name}@{self.alias}"), ("candidate", str(self.version)),
+                ("holder before", "" if self.previous is None else str(self.previous)),
+                *((("passed" if c.passed else "FAILED") + f" {c.metric} {c.op}", c.note)
+                  for c in self.checks),
+                *(("why", r) for r in self.reasons if not self.checks)]
 
 
 @dataclass(frozen=True)
@@ -330,8 +410,8 @@ class PredictionRecord:
 # --- Datasets ---
 
 
-@dataclass(frozen=True)
-class DatasetVersion:
+@dataclass(frozen=True, repr=False)
+class DatasetVersion(_Shown):
     """One immutable version of a named dataset: a DataFrame, a file or a folder.
 
     ``digest`` identifies the content (the same content is the same version): for a DataFrame
@@ -364,6 +444,24 @@ class DatasetVersion:
     @property
     def ref(self) -> str:
         return f"{self.name}@{self.version}"
+
+    def _line(self) -> str:
+        size = [f"{self.rows:,} rows"] if self.rows is not None else []
+        size += [f"{self.files:,} files"] if self.files is not None else []
+        size += [f"{len(self.columns)} columns"] if self.columns else []
+        return (f"{self.ref} {self.kind}, {', '.join([*size, f'{self.bytes:,} bytes'])}, "
+                f"{self.digest[:12]}, {_when(self.created_at)} by {self.created_by}")
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [("version", self.ref), ("kind", self.kind),
+                ("rows", "" if self.rows is None else f"{self.rows:,}"),
+                ("files", "" if self.files is None else f"{self.files:,}"),
+                ("bytes", f"{self.bytes:,}"),
+                ("columns", ", ".join(f"{k}: {v}" for k, v in self.columns.items())),
+                ("digest", self.digest), ("created", f"{_when(self.created_at)} by "
+                                                     f"{self.created_by}"),
+                ("run", self.run_id or ""), ("source", self.source or ""),
+                ("description", self.description or "")]
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ class FeatureMagics(Magics):
             _print_help(self.mlops_data)
             return None
         args = parse_argstring(self.mlops_data, line)
-        from ..data.magic import version_from_magic, version_html
+        from ..data.magic import version_from_magic
 
         try:
             version = version_from_magic(args.name, args.target, self.shell.user_ns,
@@ -93,11 +93,7 @@ class FeatureMagics(Magics):
                                          description=_unquote(args.description))
         except MlopsError as exc:
             raise UsageError(str(exc)) from None
-        text = f"{version.ref} ({version.kind}"
-        text += f", {version.rows:,} rows" if version.rows is not None else ""
-        text += f", {version.files:,} files" if version.files is not None else ""
-        _show(text + f", {version.bytes:,} bytes, {version.digest[:12]})",
-              version_html(version))
+        # The record displays itself (one line, or a table in a notebook): shown once.
         return version
 
     # -- %mlops_drift -----------------------------------------------------------------------
@@ -159,10 +155,11 @@ class FeatureMagics(Magics):
     @argument("--reason", help="Why, for the audit log.")
     @line_magic
     def mlops_register(self, line: str) -> Any:
-        """Register MODEL_VAR as the next version of NAME, logging it first if it is an object.
+        """Register MODEL_VAR as the next version of NAME from the tracked run that fitted it.
 
-        A model object is logged into the active run, or into a new run named after NAME.
-        Returns the ModelVersion.
+        The version takes that run's metrics, params and training data (what a gated
+        promote compares). Only a model no tracked run logged is logged anew, into the active
+        run or a new run (said in one line). Returns the ModelVersion.
         """
         if _wants_help(line):
             _print_help(self.mlops_register)
@@ -180,11 +177,6 @@ class FeatureMagics(Magics):
                                      reason=_unquote(args.reason))
         except MlopsError as exc:
             raise UsageError(str(exc)) from None
-        run = f" from run {version.run_id[:8]}" if version.run_id else ""
-        aliases = f"; aliases {', '.join(version.aliases)}" if version.aliases else ""
-        text = (f"Registered {version.name} version {version.version} ({version.flavor})"
-                f"{run}{aliases}: {version.uri}")
-        _show(text, f"<p>{html.escape(text)}</p>")
         return version
 
     @magic_arguments()

@@ -32,18 +32,27 @@ def test_register_links_run_data_metrics_and_environment(tracking, trained):
     assert second.version == 2
 
 
-def test_register_from_run_id_and_from_model_object(tracking, trained):
+def test_register_from_run_id_and_from_model_object(tracking, trained, capsys):
     with mlops.start_run() as run:
         models.log_model(trained.good, input_example=trained.X)
     assert models.register_model(run.id, "by-run").run_id == run.id
     assert models.register_model(run.id[-8:], "by-run").version == 2
+    # The object was logged by `run`: registering the object uses that run, logs nothing new.
     with mlops.start_run() as active:
         made = models.register_model(trained.good, "by-object", description="churn risk")
-    assert made.run_id == active.id
+    assert made.run_id == run.id
     assert {m.name: m.description for m in models.list_models()}["by-object"] == "churn risk"
-    # Without an active run, a run named after the model is made for it.
-    made = models.register_model(trained.good, "fresh")
+    from sklearn.base import clone
+
+    other = clone(trained.good).fit(trained.X, trained.y)
+    with mlops.start_run() as active:
+        made = models.register_model(other, "by-object")
+    assert made.run_id == active.id
+    # Without an active run, a run named after the model is made for it, and that is said.
+    fresh = clone(trained.good).fit(trained.X, trained.y)
+    made = models.register_model(fresh, "fresh")
     assert mlops.get_run(made.run_id).name == "register-fresh"
+    assert "No tracked run logged this Pipeline" in capsys.readouterr().out
 
 
 def test_register_errors_are_clear(tracking, trained):

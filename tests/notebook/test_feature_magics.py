@@ -49,9 +49,10 @@ def test_data_versions_a_variable_and_a_path(shell, cell, tmp_path):
     assert result.success and (version.name, version.version, version.rows) == ("customers", 1,
                                                                                   400)
     assert version.description == "first cut"
-    shown = [o.data for o in captured.outputs if "text/html" in o.data]
-    assert "<b>customers@1</b>" in shown[0]["text/html"]
-    assert "customers@1" in shown[0]["text/plain"] and "400 rows" in shown[0]["text/plain"]
+    # Shown once, by the record itself: no tidy line followed by the dataclass dump.
+    assert not captured.outputs and captured.stdout.count("customers@1") == 1
+    assert "400 rows" in repr(version) and "created_at=" not in captured.stdout
+    assert "customers@1" in version._repr_html_() and "<table" in version._repr_html_()
 
     again = cell(shell, "%mlops_data customers train").result
     assert again.version == 1  # same content, same version
@@ -138,9 +139,11 @@ def test_register_a_model_variable_then_list_models_and_versions(shell, cell):
     version = first.result
     assert first.success and (version.name, version.version) == ("churn", 1)
     assert version.aliases == ("champion",) and version.description == "baseline"
-    summary = captured.outputs[-1].data["text/plain"]
-    assert summary.startswith("Registered churn version 1 (sklearn)")
-    assert "models:/churn/1" in summary and "champion" in summary
+    # No tracked run fitted clf: one line says a run was made for it, then the record once.
+    lines = [line for line in captured.stdout.splitlines() if line.strip()]
+    assert lines[0].startswith("No tracked run logged this LogisticRegression: logged it into")
+    assert captured.stdout.count("churn/1 @champion READY sklearn") == 1
+    assert "created_at=" not in captured.stdout
     assert mlops.get_run(version.run_id).status is RunStatus.FINISHED
     audit = mlops.models.audit_entries("churn")
     assert any(entry.reason == "first model" for entry in audit)
@@ -152,6 +155,31 @@ def test_register_a_model_variable_then_list_models_and_versions(shell, cell):
     assert listed["name"].tolist() == ["churn"] and listed["versions"].tolist() == [2]
     assert versions["version"].tolist() == [1, 2]
     assert versions["aliases"].tolist() == [["champion"], []]
+
+
+def test_register_uses_the_tracked_run_that_fitted_the_variable(shell, cell):
+    cell(shell, "import numpy as np\nfrom sklearn.ensemble import RandomForestClassifier\n"
+                "X = np.arange(40.0).reshape(20, 2)\ny = [0] * 10 + [1] * 10")
+    with capture_output():
+        cell(shell, "%%mlops_track -n forest --no-card\n"
+                    "forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)\n"
+                    "import jupyter_mlops as mlops\nmlops.log_metric('accuracy', 0.75)")
+    with capture_output() as captured:
+        version = cell(shell, "%mlops_register wine forest").result
+    run = next(r for r in mlops.search_runs() if r.name == "forest")
+    assert version.run_id == run.id and len(mlops.search_runs()) == 1
+    assert version.metrics["accuracy"] == 0.75 and "training_score" in version.metrics
+    assert version.params["n_estimators"] == "5"
+    assert "No tracked run" not in captured.stdout
+    with capture_output():
+        refused = mlops.models.promote("wine", 1, require=["accuracy"])
+        mlops.set_alias("wine", "champion", 1)
+        version2 = cell(shell, "%mlops_register wine forest").result
+    assert refused.promoted  # no holder yet: nothing to compare with
+    with pytest.warns(UserWarning, match=r"wine version 2 not promoted to @champion: "
+                                         r"nosuch: version 2 has no value"):
+        outcome = mlops.models.promote("wine", version2.version, require=["nosuch"])
+    assert not outcome and "NOT promoted" in repr(outcome) and "nosuch" in repr(outcome)
 
 
 def test_promote_form_refuses_then_promotes(shell, cell):
