@@ -19,8 +19,9 @@ import numpy as np
 from ..errors import InvalidInput
 from ..records import DriftResult
 from . import statistics
-from .profile import FEW_VALUES
 
+# At most this many distinct values make a numeric column a set of categories (profiles too).
+FEW_VALUES = 5
 SMALL_REFERENCE = 1_000
 FIGURE_CATEGORIES = 20
 

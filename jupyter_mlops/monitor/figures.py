@@ -7,6 +7,7 @@ interactive figures are built only when ``report.figure()`` is called.
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 from typing import TYPE_CHECKING, Any
@@ -141,7 +142,6 @@ def _number(value: float) -> str:
 
 def report_html(report: DriftReport, limit: int) -> str:
     """The notebook display: the verdict, then one line per column (drifted first)."""
-    from .report import escape
 
     r = report.record
     verdict = (f"<b style='color:{DRIFT_COLOUR}'>Dataset drift detected</b>" if r.drifted
@@ -186,3 +186,7 @@ def report_html(report: DriftReport, limit: int) -> str:
     parts.append("<p><code>report.figure()</code> plots every score; "
                  "<code>report.figure(column=...)</code> one column's distributions.</p></div>")
     return "".join(parts)
+
+
+def escape(value: Any) -> str:
+    return html.escape(str(value), quote=True)

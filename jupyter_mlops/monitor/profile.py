@@ -36,7 +36,6 @@ import numpy as np
 from ..errors import InvalidInput
 
 PROFILE_BINS = 30
-FEW_VALUES = 5
 TOP_CATEGORIES = 1000
 
 
@@ -122,7 +121,7 @@ def profile_of(frame: Any, bins: int = PROFILE_BINS, top: int = TOP_CATEGORIES) 
     dict
         The profile (see the module docstring); JSON-ready except for numpy arrays.
     """
-    from .columns import is_numeric, sorted_finite
+    from .columns import FEW_VALUES, is_numeric, sorted_finite
 
     columns: dict[str, Any] = {}
     for name in frame.columns:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import math
 from typing import Any
@@ -192,6 +191,3 @@ class DriftReport:
         self._saved = True
         return self
 
-
-def escape(value: Any) -> str:
-    return html.escape(str(value), quote=True)

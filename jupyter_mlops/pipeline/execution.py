@@ -20,6 +20,8 @@ from typing import Any
 
 from ..errors import StepFailed
 
+# The papermill engine that tracks each step (registered by pipeline/papermill_engine.py).
+ENGINE_NAME = "mlops"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -205,7 +207,6 @@ def _run(task: StepTask, notebook: Path, output: Path, workdir: str) -> CellFail
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    from .papermill_engine import ENGINE_NAME
 
     nb = load_notebook_node(str(notebook))
     if task.parameters:

@@ -27,8 +27,8 @@ from papermill.engines import NBClientEngine, NotebookExecutionManager, papermil
 from papermill.utils import merge_kwargs, remove_args
 
 from ..records import RunStatus, Source
+from .execution import ENGINE_NAME
 
-ENGINE_NAME = "mlops"
 EXECUTED_PREFIX = "executed"
 
 _kernels: dict[str, Any] = {}
