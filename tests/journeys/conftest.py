@@ -1,0 +1,140 @@
+"""Helpers of the journey tests: the real faces, driven as a user drives them.
+
+A notebook executed cell by cell by a real kernel (nbclient), the CLI as a subprocess, a
+standalone server as a subprocess reached over HTTP, each in one workspace folder whose store
+is SQLite or the test PostgreSQL server. Nothing of ours is called in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Journey:
+    """One user's workspace folder and the environment every face of the journey runs in."""
+
+    root: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def notebook(self, cells: Sequence[str], name: str = "journey.ipynb",
+                 timeout: int = 600) -> Any:
+        """Write ``cells`` as a notebook, execute it with a real kernel, return the result."""
+        import nbformat
+        from nbclient import NotebookClient
+
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        path = self.root / name
+        nbformat.write(nb, path)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(self.root)}})
+        # The kernel inherits this environment: the same store as the CLI calls below.
+        saved = dict(os.environ)
+        os.environ.update(self.env, JUPYTER_MLOPS_NOTEBOOK=str(path))
+        try:
+            client.execute()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        nbformat.write(nb, path)
+        return nb
+
+    def cli(self, *args: str, check: bool = True, timeout: int = 300
+            ) -> subprocess.CompletedProcess[str]:
+        """``jupyter-mlops ARGS`` as a subprocess in the workspace; fails the test on error."""
+        done = subprocess.run([str(BIN / "jupyter-mlops"), *args], cwd=self.root,
+                              env={**os.environ, **self.env}, capture_output=True, text=True,
+                              timeout=timeout)
+        if check and done.returncode != 0:
+            raise AssertionError(f"jupyter-mlops {' '.join(args)} exited {done.returncode}:\n"
+                                 f"{done.stdout}\n{done.stderr}")
+        return done
+
+    def python(self, code: str, check: bool = True, timeout: int = 300
+               ) -> subprocess.CompletedProcess[str]:
+        """``python -c CODE`` in a fresh process in the workspace."""
+        done = subprocess.run([sys.executable, "-c", code], cwd=self.root,
+                              env={**os.environ, **self.env}, capture_output=True, text=True,
+                              timeout=timeout)
+        if check and done.returncode != 0:
+            raise AssertionError(f"python -c exited {done.returncode}:\n{done.stdout}\n"
+                                 f"{done.stderr}")
+        return done
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """``jupyter-mlops ARGS`` left running (a server); the caller stops it."""
+        return subprocess.Popen([str(BIN / "jupyter-mlops"), *args], cwd=self.root,
+                                env={**os.environ, **self.env}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+
+
+def outputs(nb: Any, index: int) -> str:
+    """The text a notebook cell showed: streams, text/plain results and error lines."""
+    parts = []
+    for output in nb.cells[index].get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append(output.get("text", ""))
+        elif "data" in output:
+            parts.append(str(output["data"].get("text/plain", "")))
+        elif output.get("output_type") == "error":
+            parts.append("\n".join(output.get("traceback", [])))
+    return "\n".join(parts)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, process: subprocess.Popen[str], timeout: float = 120) -> None:
+    """Wait until ``url`` answers (or the server process exited, which fails the test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited {process.returncode}: "
+                                 f"{process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def post_json(url: str, body: Any) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def journey(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journey]:
+    """A fresh workspace folder; over PostgreSQL the store is a fresh test database."""
+    env = {"JUPYTER_MLOPS_CAPTURE_PACKAGES": "false", "JUPYTER_MLOPS_CAPTURE_GIT": "false"}
+    root = tmp_path / "work"
+    root.mkdir()
+    (root / ".mlops").mkdir()
+    if request.param == "postgresql":
+        env["JUPYTER_MLOPS_URI"] = request.getfixturevalue("postgres_url")
+        env["JUPYTER_MLOPS_ARTIFACTS"] = str(root / ".mlops" / "artifacts")
+    yield Journey(root, env)
