@@ -62,7 +62,10 @@ class RunCard:
         params = sorted(run.params.items())
         metrics = [(key, _number(value)) for key, value in sorted(run.metrics.items())]
         artifacts = [(a.path, _size(a.size)) for a in sorted(run.artifacts, key=lambda a: a.path)]
-        found = [("Params", params), ("Metrics", metrics), ("Artifacts", artifacts)]
+        # mlops.* tags are bookkeeping (digests, autolog classes); the user's tags are shown.
+        tags = sorted((k, v) for k, v in run.tags.items() if not k.startswith("mlops."))
+        found = [("Tags", tags), ("Params", params), ("Metrics", metrics),
+                 ("Artifacts", artifacts)]
         return [(title, rows) for title, rows in found if rows]
 
     def _error_line(self) -> str | None:

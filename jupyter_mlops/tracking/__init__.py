@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,26 +21,40 @@ from .queries import (
 from .run import ActiveRun, active_run, end_run, require_active, start_run
 
 
+def _active_or_started() -> ActiveRun:
+    """The active run; with none, start one and say so once, as MLflow's fluent API does."""
+    run = active_run()
+    if run is not None:
+        return run
+    run = start_run()
+    print(f"jupyter-mlops: no active run, started run {run.id} ({run.name}); "
+          "end it with mlops.end_run().", file=sys.stderr)
+    return run
+
+
 def log_param(key: str, value: Any) -> None:
-    """Record a param of the active run."""
-    require_active().log_param(key, value)
+    """Record a param of the active run (started if there is none)."""
+    _active_or_started().log_param(key, value)
 
 
 def log_params(params: Mapping[str, Any]) -> None:
-    """Record several params of the active run."""
-    require_active().log_params(params)
+    """Record several params of the active run (started if there is none)."""
+    _active_or_started().log_params(params)
 
 
 def log_metric(key: str, value: Any, step: int | None = None,
                timestamp: float | None = None) -> None:
-    """Record a metric value of the active run (buffered, written within a second)."""
-    require_active().log_metric(key, value, step, timestamp)
+    """Record a metric value of the active run (buffered, written within a second).
+
+    With no active run one is started, and a line on stderr says which (as in MLflow).
+    """
+    _active_or_started().log_metric(key, value, step, timestamp)
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None,
                 timestamp: float | None = None) -> None:
-    """Record several metric values of the active run at one step."""
-    require_active().log_metrics(metrics, step, timestamp)
+    """Record several metric values of the active run at one step (started if none)."""
+    _active_or_started().log_metrics(metrics, step, timestamp)
 
 
 def set_tag(key: str, value: Any) -> None:

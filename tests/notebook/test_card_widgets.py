@@ -94,3 +94,15 @@ def test_compare_magic_and_runs_magic(shell, cell):
     from IPython.core.error import UsageError
 
     assert isinstance(bad.error_in_exec, UsageError)
+
+
+def test_run_card_shows_the_users_tags_not_bookkeeping():
+    from jupyter_mlops.notebook.card import RunCard
+    from jupyter_mlops.records import Run, RunStatus
+
+    run = Run("01abc", "wine", "forest", RunStatus.FINISHED, 0.0, 1.5,
+              tags={"owner": "ana", "mlops.model.digest": "f" * 64})
+    card = RunCard(run)
+    assert "Tags:" in repr(card) and "owner  ana" in repr(card)
+    assert "mlops.model.digest" not in repr(card)
+    assert "Tags (1)" in card._repr_html_() and "ana" in card._repr_html_()

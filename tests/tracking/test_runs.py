@@ -71,8 +71,19 @@ def test_stale_bare_run_does_not_block_the_next(tracking):
 def test_end_run_without_active_run_is_clear(tracking):
     with pytest.raises(Conflict, match="No active run"):
         mlops.end_run()
-    with pytest.raises(Conflict, match="No active run"):
-        mlops.log_metric("x", 1)
+
+
+def test_log_metric_without_a_run_starts_one_and_says_so_once(tracking, capsys):
+    mlops.log_metric("x", 1)
+    mlops.log_metric("x", 2, step=1)
+    mlops.log_param("p", "a")
+    said = capsys.readouterr().err
+    run = mlops.active_run()
+    assert run is not None and said.count("no active run, started run") == 1
+    assert run.id in said
+    mlops.end_run()
+    record = mlops.get_run(run.id)
+    assert record.metrics == {"x": 2.0} and record.params == {"p": "a"}
 
 
 def test_decorator_starts_a_run_per_call_and_leaves_nothing_behind(tracking):
