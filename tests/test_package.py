@@ -13,7 +13,7 @@ PUBLIC = [
     "end_run", "experiments", "gc", "get_run", "info", "log_artifact", "log_dict",
     "log_figure", "log_metric", "log_metrics", "log_param", "log_params", "log_table",
     "log_text", "metric_history", "restore_runs", "runs", "search_runs", "set_tag",
-    "set_tags", "set_workspace", "start_run",
+    "set_tags", "set_workspace", "start_run", "sweep",
 ]
 
 
