@@ -33,7 +33,7 @@ class MlopsServer(Configurable):
 def load(server_app: Any) -> None:
     """Point the tracking API at the workspace and register the handlers."""
     from ..session import set_workspace
-    from .handlers import setup_handlers
+    from .routes import setup_handlers
 
     settings = MlopsServer(config=server_app.config)
     folder = settings.workspace or server_app.root_dir

@@ -20,6 +20,12 @@ from jupyter_server.base.handlers import APIHandler
 
 from .. import errors
 
+RUN_ID = r"(?P<run_id>[0-9a-fA-F]{6,32})"
+NAME = r"(?P<name>[^/]+)"
+ALIAS = r"(?P<alias>[^/]+)"
+MAX_LIMIT = 1000
+MAX_VERSION = 10**9
+
 _STATUS: list[tuple[type[BaseException], int]] = [
     (errors.NotFound, 404),
     (errors.QuerySyntaxError, 400),

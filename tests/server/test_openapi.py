@@ -7,7 +7,7 @@ from importlib import resources
 
 import yaml
 
-from jupyter_mlops.server.handlers import ROUTES
+from jupyter_mlops.server.routes import route_table
 
 
 def _spec() -> dict:
@@ -17,7 +17,7 @@ def _spec() -> dict:
 
 def test_routes_and_spec_agree():
     from_routes = {
-        "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern) for pattern, _ in ROUTES
+        "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", pattern) for pattern, _ in route_table()
     }
     assert from_routes == set(_spec()["paths"])
 

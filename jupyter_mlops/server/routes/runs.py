@@ -1,35 +1,21 @@
-"""REST handlers of runs and experiments, and the route table of the whole API.
-
-Each handler parses its input, calls one capability function in a worker thread (the store is
-synchronous, the server is not), and writes JSON; errors take the one shape of ``base``.
-The registry, dataset and drift routes live in ``feature_handlers``.
-"""
+"""Runs and experiments: ``info``, ``experiments``, ``runs``, ``runs/{id}`` and metrics."""
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
-import re
 from typing import Any
 
 import tornado.web
-from jupyter_server.utils import url_path_join
 
-from .. import errors
-from ..tracking import queries
-from ..tracking.maintenance import info
-from .base import MlopsHandler
-from .feature_handlers import FEATURE_ROUTES
-
-RUN_ID = r"(?P<run_id>[0-9a-fA-F]{6,32})"
-MAX_LIMIT = 1000
-CHUNK = 1024 * 1024
+from ...tracking import queries
+from ...tracking.maintenance import info
+from ..base import MAX_LIMIT, RUN_ID, MlopsHandler
 
 
 class InfoHandler(MlopsHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        from .. import __version__
+        from ..._version import __version__
 
         payload = await self.call(info)
         self.reply({**payload, "version": __version__})
@@ -99,61 +85,10 @@ class MetricHandler(MlopsHandler):
         self.reply(await self.call(queries.metric_points, run_id, key, max_points))
 
 
-class ArtifactHandler(MlopsHandler):
-    """Streams one recorded artifact file; only paths the run recorded resolve."""
-
-    @tornado.web.authenticated
-    async def get(self, run_id: str, path: str) -> None:
-        artifact, stream = await self.call(queries.open_artifact, run_id, path)
-        name = path.rsplit("/", 1)[-1]
-        self.set_header("Content-Type", _content_type(name))
-        self.set_header("Content-Length", str(artifact.size))
-        self.set_header("Content-Disposition", f'inline; filename="{_quote(name)}"')
-        self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Content-Security-Policy", "sandbox")
-        self.set_header("ETag", f'"{artifact.digest}"')
-        try:
-            while True:
-                chunk = await asyncio.to_thread(stream.read, CHUNK)
-                if not chunk:
-                    break
-                self.write(chunk)
-                await self.flush()
-        except errors.IntegrityError:
-            self.log.error("jupyter-mlops: artifact %s is corrupt", artifact.digest)
-            raise tornado.web.HTTPError(500, "corrupt artifact") from None
-        finally:
-            stream.close()
-        self.finish()
-
-
-def _content_type(name: str) -> str:
-    import mimetypes
-
-    guessed, _ = mimetypes.guess_type(name)
-    # Never let an artifact run as a page of the Jupyter origin.
-    if guessed is None or guessed in ("text/html", "application/xhtml+xml", "image/svg+xml"):
-        return "application/octet-stream"
-    return guessed
-
-
-def _quote(name: str) -> str:
-    return re.sub(r'["\\\r\n]', "_", name)
-
-
 ROUTES: list[tuple[str, type[MlopsHandler]]] = [
     ("info", InfoHandler),
     ("experiments", ExperimentsHandler),
     ("runs", RunsHandler),
     (f"runs/{RUN_ID}", RunHandler),
     (f"runs/{RUN_ID}/metrics/(?P<key>.+)", MetricHandler),
-    (f"runs/{RUN_ID}/artifacts/(?P<path>.+)", ArtifactHandler),
-    *FEATURE_ROUTES,
 ]
-
-
-def setup_handlers(web_app: Any) -> None:
-    base = url_path_join(web_app.settings["base_url"], "jupyter-mlops", "api")
-    web_app.add_handlers(
-        ".*$", [(url_path_join(base, pattern), handler) for pattern, handler in ROUTES]
-    )
