@@ -16,9 +16,45 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def label(run: Run) -> str:
-    """How a run is named in legends and tables: its name and the end of its id."""
-    return f"{run.name} ({run.id[-6:]})"
+def label(run: Run, runs: Sequence[Run] = ()) -> str:
+    """How a run is named in legends and tables: its name, plus the end of its id only when
+    another compared run has the same name."""
+    if sum(1 for other in runs if other.name == run.name) > 1 or not runs:
+        return f"{run.name} ({run.id[-6:]})"
+    return run.name
+
+
+def stepped(histories: dict[str, dict[str, list[tuple[int, float]]]]) -> set[str]:
+    """The metrics that some run logged at more than one step (worth a history chart)."""
+    return {key for per_run in histories.values() for key, points in per_run.items()
+            if len(points) > 1}
+
+
+def metrics_table(runs: Sequence[Run]) -> pd.DataFrame:
+    """Runs (rows) by final metric value (columns): how single-value metrics compare."""
+    import pandas as pd
+
+    keys = sorted({key for run in runs for key in run.metrics})
+    return pd.DataFrame([[run.metrics.get(k, float("nan")) for k in keys] for run in runs],
+                        index=pd.Index([label(r, runs) for r in runs], name="run"),
+                        columns=keys)
+
+
+def bars_figure(runs: Sequence[Run], keys: Sequence[str]) -> Any:
+    """One bar chart per metric, a bar per run: single-value metrics side by side."""
+    from plotly.subplots import make_subplots
+
+    keys = list(keys)
+    figure = make_subplots(rows=1, cols=max(1, len(keys)),
+                           subplot_titles=keys or ["no metrics logged"])
+    for col, key in enumerate(keys, start=1):
+        shown = [r for r in runs if key in r.metrics]
+        figure.add_bar(x=[label(r, runs) for r in shown], y=[r.metrics[key] for r in shown],
+                       name=key, showlegend=False, row=1, col=col,
+                       hovertemplate="%{x}: %{y:.4g}<extra>" + key + "</extra>")
+    figure.update_layout(title="Metrics", height=340,
+                         margin={"l": 40, "r": 20, "t": 70, "b": 60})
+    return figure
 
 
 def history_figure(runs: Sequence[Run], histories: dict[str, dict[str, list[tuple[int, float]]]]
@@ -38,7 +74,7 @@ def history_figure(runs: Sequence[Run], histories: dict[str, dict[str, list[tupl
     """
     from plotly.subplots import make_subplots
 
-    keys = sorted({key for per_run in histories.values() for key in per_run})
+    keys = sorted(stepped(histories))
     figure = make_subplots(rows=max(1, len(keys)), cols=1, shared_xaxes=True,
                            subplot_titles=keys or ["no metrics logged"])
     for row, key in enumerate(keys, start=1):
@@ -47,7 +83,8 @@ def history_figure(runs: Sequence[Run], histories: dict[str, dict[str, list[tupl
             if not points:
                 continue
             figure.add_scatter(x=[s for s, _ in points], y=[v for _, v in points],
-                               mode="lines+markers", name=label(run), legendgroup=run.id,
+                               mode="lines+markers", name=label(run, runs),
+                               legendgroup=run.id,
                                showlegend=row == 1, row=row, col=1)
     figure.update_layout(height=220 * max(1, len(keys)) + 60, title="Metric history",
                          margin={"l": 40, "r": 20, "t": 60, "b": 30})
@@ -65,8 +102,9 @@ def _as_number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def parallel_figure(runs: Sequence[Run], metric: str | None) -> Any:
-    """Parallel coordinates of the runs' params against ``metric``.
+def parallel_figure(runs: Sequence[Run], metric: str | None,
+                    params: Sequence[str] | None = None) -> Any:
+    """Parallel coordinates of the params that differ between the runs against ``metric``.
 
     Parameters
     ----------
@@ -74,6 +112,8 @@ def parallel_figure(runs: Sequence[Run], metric: str | None) -> Any:
         The compared runs.
     metric:
         The metric coloring the lines and forming the last axis.
+    params:
+        The params to draw (default: those that differ between the runs).
 
     Returns
     -------
@@ -81,7 +121,10 @@ def parallel_figure(runs: Sequence[Run], metric: str | None) -> Any:
     """
     import plotly.graph_objects as go
 
-    keys = sorted({key for run in runs for key in run.params})
+    keys = list(params_diff(runs).index) if len(runs) > 1 else sorted(
+        {key for run in runs for key in run.params})
+    if params is not None:
+        keys = [key for key in keys if key in params] if params else []
     dimensions = []
     for key in keys:
         raw = [run.params.get(key) for run in runs]
@@ -110,7 +153,7 @@ def params_diff(runs: Sequence[Run], only_different: bool = True) -> pd.DataFram
     import pandas as pd
 
     keys = sorted({key for run in runs for key in run.params})
-    table = {label(run): [run.params.get(key) for key in keys] for run in runs}
+    table = {label(run, runs): [run.params.get(key) for key in keys] for run in runs}
     frame = pd.DataFrame(table, index=pd.Index(keys, name="param"))
     if only_different and len(runs) > 1:
         differs = frame.astype("string").nunique(axis=1, dropna=False) > 1

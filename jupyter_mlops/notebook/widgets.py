@@ -187,20 +187,34 @@ class Comparison:
                  histories: dict[str, dict[str, list[tuple[int, float]]]]) -> None:
         self.runs = runs
         self.metric = metric
-        self.history_figure = charts.history_figure(runs, histories)
+        self.metrics = charts.metrics_table(runs)
+        stepped = charts.stepped(histories)
+        single = [k for k in self.metrics.columns if k not in stepped]
+        # A metric logged once per run (most sklearn metrics) is a bar, not an empty line chart.
+        self.bars_figure = charts.bars_figure(runs, single) if single else None
+        self.history_figure = charts.history_figure(runs, histories) if stepped else None
         self.parallel_figure = charts.parallel_figure(runs, metric)
         self.diff = charts.params_diff(runs)
+
+    def figures(self) -> list[Any]:
+        """The figures shown, in order: bars, histories, params against the metric."""
+        return [f for f in (self.bars_figure, self.history_figure, self.parallel_figure)
+                if f is not None]
 
     def _ipython_display_(self) -> None:
         from IPython.display import HTML, display
 
-        display(self.history_figure)
-        display(self.parallel_figure)
-        display(HTML("<b>Params that differ</b>" + self.diff.to_html(na_rep="")))
+        display(HTML("<b>Metrics</b>" + self.metrics.to_html(na_rep="", float_format="{:.4g}"
+                                                            .format)))
+        for figure in self.figures():
+            display(figure)
+        title = "Params that differ" if len(self.runs) > 1 else "Params"
+        display(HTML(f"<b>{title}</b>" + self.diff.to_html(na_rep="")))
 
     def __repr__(self) -> str:
-        names = ", ".join(charts.label(r) for r in self.runs)
-        return f"Comparison of {names}\n{self.diff.to_string()}"
+        names = ", ".join(charts.label(r, self.runs) for r in self.runs)
+        return (f"Comparison of {names}\n{self.metrics.to_string()}\n"
+                f"{self.diff.to_string()}")
 
 
 def compare_view(run_ids: Sequence[str], metric: str | None = None) -> Comparison:

@@ -73,13 +73,32 @@ def test_static_fallback_and_compare_figures(tracking):
     assert "metrics.loss" in runs_table_html([first, second])
     comparison = compare_view([first.id, second.id[:12]])
     assert comparison.metric == "loss"
+    # Run names tell the runs apart here, so labels need no id.
     traces = {trace.name: list(trace.y) for trace in comparison.history_figure.data}
-    assert traces[f"a<b ({first.id[-6:]})"] == [0.9, 0.5, 0.3]
+    assert traces["a<b"] == [0.9, 0.5, 0.3]
     parcoords = comparison.parallel_figure.data[0]
     labels = [d.label for d in parcoords.dimensions]
-    assert labels == ["C", "kernel", "loss"]
+    assert labels == ["C", "loss"]  # only the params that differ (kernel is the same)
     assert list(parcoords.dimensions[0].values) == [0.5, 2.0]
-    assert list(comparison.diff.index) == ["C"]  # kernel is the same in both
+    assert list(comparison.diff.index) == ["C"]
+    assert list(comparison.metrics.columns) == ["loss"]
+
+
+def test_compare_single_value_metrics_as_table_and_bars(tracking):
+    runs = []
+    for name, (n, accuracy) in {"forest-20": (20, 0.91), "forest-50": (50, 0.95)}.items():
+        with mlops.start_run(name=name) as run:
+            mlops.log_params({"n_estimators": n, "random_state": 0})
+            mlops.log_metrics({"accuracy": accuracy, "fit_time": 0.1})
+        runs.append(run)
+    comparison = compare_view([r.id for r in runs])
+    assert comparison.history_figure is None  # no step charts for single values
+    bars = {trace.name: (list(trace.x), list(trace.y))
+            for trace in comparison.bars_figure.data}
+    assert bars["accuracy"] == (["forest-20", "forest-50"], [0.91, 0.95])
+    assert comparison.metrics.loc["forest-50", "accuracy"] == 0.95
+    assert list(comparison.diff.index) == ["n_estimators"]
+    assert "accuracy" in repr(comparison)
 
 
 def test_compare_magic_and_runs_magic(shell, cell):
