@@ -111,7 +111,8 @@ def run_trial(plan: TrialPlan, trial: Any) -> float:
             result = seen[plan.metric]
         else:
             result = float(result)
-            run.log_metric(plan.metric, result)
+            if plan.metric not in seen:
+                run.log_metric(plan.metric, result)
         if math.isnan(result):
             raise InvalidInput(f"The objective's {plan.metric!r} is NaN.")
     except optuna.TrialPruned:

@@ -62,3 +62,11 @@ def test_bad_input_is_one_clear_error(tracking) -> None:
         mlops.sweep(objective, {"x": {"type": "float", "high": 1}})
     with pytest.raises(InvalidInput, match="grid sampler needs a step"):
         mlops.sweep(objective, {"x": {"low": 0, "high": 1}}, sampler="grid")
+
+
+def test_mlops_sweep_stays_callable_once_the_package_is_imported(tracking) -> None:
+    import jupyter_mlops.sweep  # noqa: F401  (binds the package on the root)
+
+    result = mlops.sweep(lambda values: values["x"], {"x": [1, 2, 3]}, n_trials=3,
+                         sampler="grid", pruner=None, metric="x")
+    assert result.best_value == 3
