@@ -27,16 +27,18 @@ def load_ipython_extension(ipython: Any) -> None:
     from . import tracked
     from .feature_magics import FeatureMagics
     from .magics import MlopsMagics
+    from .sweep_magic import SweepMagics
 
     magics = MlopsMagics(ipython)
     features = FeatureMagics(ipython)
-    ipython.register_magics(magics, features)
+    sweeps = SweepMagics(ipython)
+    ipython.register_magics(magics, features, sweeps)
 
     def provider() -> Source | None:
         return tracked.current_source(ipython)
 
     capture.register_source_provider(provider)
-    _loaded[id(ipython)] = ((magics, features), provider)
+    _loaded[id(ipython)] = ((magics, features, sweeps), provider)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
