@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -14,6 +15,7 @@ from .options import json_option, use_workspace
 
 # Below this many bytes a copy is over before a progress bar would be read.
 PROGRESS_MIN = 8 * 1024 * 1024
+SPOOL_IN_MEMORY = 64 * 1024 * 1024
 
 
 @click.group()
@@ -67,9 +69,7 @@ def get_artifact(run_id: str, path: str, dest: str | None) -> None:
                 f"{path!r} is a folder of {len(chosen)} artifacts: '-o -' writes one file.",
                 USAGE,
             )
-        out = sys.stdout.buffer
-        capability.stream_artifact(chosen[0], out)
-        out.flush()
+        _to_stdout(capability, chosen[0])
         return
     plan = capability.plan_download(run_id, path, dest)
     total = sum(item.artifact.size for item in plan)
@@ -77,6 +77,30 @@ def get_artifact(run_id: str, path: str, dest: str | None) -> None:
         for item in plan:
             written = capability.copy_artifact(item.artifact, item.dest, advance)
             click.echo(str(written))
+
+
+def _to_stdout(capability: Any, artifact: Any) -> None:
+    """Write one artifact to stdout only once its digest checked out.
+
+    A pipe cannot take bytes back, so a corrupt blob must fail before the first byte: small
+    ones are verified in memory, larger ones through a verified copy in a temporary folder.
+    """
+    import io
+    import shutil
+    import tempfile
+
+    out = sys.stdout.buffer
+    if artifact.size <= SPOOL_IN_MEMORY:
+        buffer = io.BytesIO()
+        capability.stream_artifact(artifact, buffer)
+        out.write(buffer.getvalue())
+    else:
+        with tempfile.TemporaryDirectory(prefix="mlops-get-") as folder, \
+                _progress(artifact.size) as advance:
+            copy = capability.copy_artifact(artifact, f"{folder}/blob", advance)
+            with open(copy, "rb") as handle:
+                shutil.copyfileobj(handle, out, 1024 * 1024)
+    out.flush()
 
 
 @contextmanager
