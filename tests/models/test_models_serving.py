@@ -173,3 +173,29 @@ def test_numeric_models_take_the_array_fast_path(tracking):
     assert list(logged.columns[:3]) == ["a", "b", "c"]
     np.testing.assert_allclose(logged[["a", "b", "c"]].to_numpy()[6:12],
                                rows.to_numpy())
+
+
+def test_hostile_bodies_get_the_json_error(tracking, trained):
+    register(trained, alias="champion")
+    rows = trained.X.head(3)
+    with BackgroundServer("churn@champion", log_predictions=False, max_body=64 * 1024) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as client:
+        big = client.post("/invocations", content=b"x" * (65 * 1024),
+                          headers={"content-type": "application/json"})
+        assert big.status_code == 413 and big.json()["error_code"] == "REQUEST_TOO_LARGE"
+        deep = client.post("/invocations", content=b"[" * 20_000 + b"]" * 20_000,
+                           headers={"content-type": "application/json"})
+        assert deep.status_code == 400, deep.text
+        assert deep.json()["error_code"] == "MALFORMED_REQUEST"
+        huge = _split(rows)
+        huge["dataframe_split"]["data"][0][0] = 10**40
+        answer = client.post("/invocations", json=huge)
+        assert answer.status_code in (400, 422), answer.text
+        assert answer.headers["content-type"] == "application/json"
+        assert "error_code" in answer.json()
+        duplicate = {"dataframe_split": {"columns": [COLUMNS[0], *COLUMNS],
+                                         "data": [[1, *row] for row in rows.to_numpy().tolist()]}}
+        answer = client.post("/invocations", json=duplicate)
+        assert answer.status_code in (400, 422), answer.text
+        assert "error_code" in answer.json()
+        assert client.get("/ping").status_code == 200

@@ -29,6 +29,29 @@ log = logging.getLogger("jupyter_mlops.serving")
 
 THREADPOOL_ROWS = 512
 """Requests with more rows than this predict in the thread pool, off the event loop."""
+THREADPOOL_BYTES = 64 * 1024
+"""Bodies larger than this are parsed in the thread pool, so /ping and others never wait."""
+MAX_BODY = 256 * 1024 * 1024
+"""The default request-size limit (``max_body``), checked before a byte is parsed."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Any, limit: int) -> bytes:
+    """The body, refused as soon as it passes ``limit`` (whatever Content-Length claims)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _starlette() -> Any:
@@ -48,6 +71,7 @@ def create_app(
     poll_interval: float = 5.0,
     batch_size: int = 1000,
     flush_interval: float = 1.0,
+    max_body: int = MAX_BODY,
 ) -> Any:
     """The ASGI app serving ``uri``.
 
@@ -67,6 +91,8 @@ def create_app(
     batch_size, flush_interval:
         The prediction log writes at most this many requests per transaction, at least
         every ``flush_interval`` seconds.
+    max_body:
+        The largest request body accepted, in bytes; a larger one is a 413 before parsing.
 
     Returns
     -------
@@ -93,22 +119,48 @@ def create_app(
         headers = {} if version is None else {"X-Model-Version": str(version)}
         return Response(json.dumps(body), status, headers, "application/json")
 
+    def parsed(model: Any, fast: Any, body: bytes, content_type: str | None) -> Any:
+        data = parse(body, content_type, model.signature)
+        if isinstance(data, NumericRows):
+            return numeric_prepared(model, fast, data), data
+        columns = getattr(data, "columns", None)
+        if columns is not None and len(set(columns)) != len(columns):
+            twice = sorted({str(c) for c in columns if list(columns).count(c) > 1})
+            raise MalformedRequest(f"Column names must be unique; given more than once: "
+                                   f"{', '.join(twice)}.")
+        prepared = model.prepare(data)
+        return prepared, prepared
+
     async def invocations(request: Request) -> Response:
         model, fast = holder.active
-        body = await request.body()
         try:
-            data = parse(body, request.headers.get("content-type"), model.signature)
-            if isinstance(data, NumericRows):
-                prepared = numeric_prepared(model, fast, data)
-                logged = data
+            body = await _read_body(request, max_body)
+        except _TooLarge:
+            return error(413, "REQUEST_TOO_LARGE",
+                         f"The request body is larger than {max_body} bytes; send fewer rows "
+                         "per request or start the server with a larger --max-body.",
+                         version=model.version)
+        content_type = request.headers.get("content-type")
+        try:
+            if len(body) > THREADPOOL_BYTES:
+                prepared, logged = await run_in_threadpool(parsed, model, fast, body,
+                                                           content_type)
             else:
-                prepared = logged = model.prepare(data)
+                prepared, logged = parsed(model, fast, body, content_type)
         except MalformedRequest as exc:
             code, status = (("UNSUPPORTED_MEDIA_TYPE", 415) if "content type" in str(exc)
                             else ("MALFORMED_REQUEST", 400))
             return error(status, code, str(exc), version=model.version)
         except SignatureMismatch as exc:
             return error(422, "INVALID_INPUT", str(exc), exc.problems, model.version)
+        except RecursionError:
+            return error(400, "MALFORMED_REQUEST", "The body is nested too deeply to be a "
+                         "table; send records or columns of plain values.",
+                         version=model.version)
+        except (ValueError, TypeError, OverflowError) as exc:
+            # Huge integers, duplicate column names and the like: the client's body, said so.
+            return error(400, "MALFORMED_REQUEST", f"The body cannot be read as a table: {exc}",
+                         [str(exc)], model.version)
         predict = model.predict_prepared
         try:
             if len(prepared) > THREADPOOL_ROWS:
@@ -148,7 +200,7 @@ def create_app(
         return Response("\n", 200, media_type="application/json")
 
     async def version(request: Request) -> Response:
-        from ... import __version__
+        from ..._version import __version__
 
         return Response(json.dumps({**holder.describe(), "jupyter_mlops": __version__}), 200,
                         media_type="application/json")
