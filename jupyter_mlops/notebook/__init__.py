@@ -25,20 +25,16 @@ def load_ipython_extension(ipython: Any) -> None:
         return
     from ..tracking import capture
     from . import tracked
-    from .feature_magics import FeatureMagics
-    from .magics import MlopsMagics
-    from .sweep_magic import SweepMagics
+    from .magics import magic_classes
 
-    magics = MlopsMagics(ipython)
-    features = FeatureMagics(ipython)
-    sweeps = SweepMagics(ipython)
-    ipython.register_magics(magics, features, sweeps)
+    instances = tuple(cls(ipython) for cls in magic_classes())
+    ipython.register_magics(*instances)
 
     def provider() -> Source | None:
         return tracked.current_source(ipython)
 
     capture.register_source_provider(provider)
-    _loaded[id(ipython)] = ((magics, features, sweeps), provider)
+    _loaded[id(ipython)] = (instances, provider)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -50,7 +46,10 @@ def unload_ipython_extension(ipython: Any) -> None:
     from . import notebook_path, papermill_info
 
     instances, provider = entry
-    instances[0].close_span()
+    for instance in instances:
+        close = getattr(instance, "close_span", None)
+        if callable(close):
+            close()
     capture.unregister_source_provider(provider)
     for instance in instances:
         for kind, names in instance.magics.items():

@@ -15,11 +15,11 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from ..errors import MlopsError
-from ..tracking.run import ActiveRun, active_run
-from . import tracked
-from .card import RunCard
-from .cell import run_body
+from ...errors import MlopsError
+from ...tracking.run import ActiveRun, active_run
+from .. import tracked
+from ..card import RunCard
+from ..cell import run_body
 
 _HELP = {"-h", "--help"}
 
@@ -118,7 +118,7 @@ class MlopsMagics(Magics):
             raise UsageError(str(exc)) from None
         scope = None
         if options.autolog and not in_span:
-            from .autolog import SklearnAutolog
+            from ..autolog import SklearnAutolog
 
             scope = SklearnAutolog(run)
         # Entered as a context, the run is one a `start_run()` in the cell must nest under
@@ -159,7 +159,7 @@ class MlopsMagics(Magics):
         run, options = self._span
         self._span_cells.append(info.raw_cell)
         if options.autolog and active_run() is run:
-            from .autolog import SklearnAutolog
+            from ..autolog import SklearnAutolog
 
             self._span_autolog = SklearnAutolog(run).__enter__()
 
@@ -185,7 +185,7 @@ class MlopsMagics(Magics):
             tracked.record_variables(self.shell, run, options.params)
         except MlopsError as exc:
             print(f"jupyter-mlops: {exc}", file=sys.stderr)
-        from ..records import RunStatus
+        from ...records import RunStatus
 
         run.end(RunStatus(status))
         if options.card:
@@ -238,7 +238,7 @@ class MlopsMagics(Magics):
             _print_help(self.mlops_runs)
             return None
         args = parse_argstring(self.mlops_runs, line)
-        from .widgets import runs_view
+        from ..widgets import runs_view
 
         try:
             return runs_view(args.experiment, " ".join(args.filter) if args.filter else None,
@@ -256,7 +256,7 @@ class MlopsMagics(Magics):
             _print_help(self.mlops_compare)
             return None
         args = parse_argstring(self.mlops_compare, line)
-        from .widgets import compare_view
+        from ..widgets import compare_view
 
         try:
             return compare_view(args.run_ids, args.metric)

@@ -17,8 +17,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from ..errors import MlopsError
-from .magics import _print_help, _wants_help
+from ...errors import MlopsError
+from .track import _print_help, _wants_help
 
 
 def _split(groups: list[str] | None) -> list[str] | None:
@@ -85,7 +85,7 @@ class FeatureMagics(Magics):
             _print_help(self.mlops_data)
             return None
         args = parse_argstring(self.mlops_data, line)
-        from ..data.magic import version_from_magic
+        from ...data.magic import version_from_magic
 
         try:
             version = version_from_magic(args.name, args.target, self.shell.user_ns,
@@ -121,7 +121,7 @@ class FeatureMagics(Magics):
         args = parse_argstring(self.mlops_drift, line)
         if args.name is not None and not args.save:
             raise UsageError("--name names a saved report: add --save.")
-        from ..monitor.drift import drift_report
+        from ...monitor.drift import drift_report
 
         try:
             report = drift_report(self._labelled(args.reference), self._labelled(args.current),
@@ -169,7 +169,7 @@ class FeatureMagics(Magics):
         if isinstance(source, str) and not source.startswith("runs:/"):
             raise UsageError(f"{args.model!r} is not a variable of this notebook: pass the "
                              "variable holding the model, or a runs:/RUN_ID/PATH URI.")
-        from ..models import register_model
+        from ...models import register_model
 
         try:
             version = register_model(source, args.name, alias=args.alias,
@@ -193,7 +193,7 @@ class FeatureMagics(Magics):
         args = parse_argstring(self.mlops_models, line)
         if args.promote and args.name is None:
             raise UsageError("--promote needs the model: %mlops_models NAME --promote.")
-        from ..models import model_versions, models
+        from ...models import model_versions, models
 
         try:
             frame = models() if args.name is None else model_versions(args.name)
@@ -240,8 +240,8 @@ class FeatureMagics(Magics):
         args = parse_argstring(self.mlops_pipeline, line)
         if args.jobs < 1:
             raise UsageError(f"--jobs must be 1 or more, not {args.jobs}.")
-        from ..pipeline.located import parse_assignments
-        from ..pipeline.runner import run_pipeline
+        from ...pipeline.located import parse_assignments
+        from ...pipeline.runner import run_pipeline
 
         try:
             result = run_pipeline(_unquote(args.pipeline) or "pipeline.yaml",
@@ -277,7 +277,7 @@ class PromoteForm:
 
     def promote(self) -> Any:
         """Promote the chosen version as the form says; show why (not) below the form."""
-        from ..models import promote
+        from ...models import promote
 
         try:
             outcome = promote(self.name, self.version.value, alias=self.alias.value.strip(),
