@@ -35,9 +35,10 @@ def runs_table_html(runs: Sequence[Run], max_params: int = 6) -> str:
     param_keys = sorted({k for run in runs for k in run.params})[:max_params]
     head = [*_COLUMNS, *(f"metrics.{k}" for k in metric_keys),
             *(f"params.{k}" for k in param_keys), "run_id"]
+    # Dates and durations never wrap: a narrow output keeps each run on one line per row.
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in _cells(run, metric_keys,
-                                                                      param_keys)) + "</tr>"
+        "<tr>" + "".join(f'<td style="white-space:nowrap">{html.escape(c)}</td>'
+                         for c in _cells(run, metric_keys, param_keys)) + "</tr>"
         for run in runs
     )
     header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
