@@ -199,3 +199,29 @@ def test_hostile_bodies_get_the_json_error(tracking, trained):
         assert answer.status_code in (400, 422), answer.text
         assert "error_code" in answer.json()
         assert client.get("/ping").status_code == 200
+
+
+def test_undeclared_params_are_ignored_with_a_warning_and_parquet_is_read(tracking, trained):
+    import io
+
+    register(trained, alias="champion")
+    rows = trained.X.head(4)
+    expected = trained.good.predict(rows).tolist()
+    with BackgroundServer("churn@champion", log_predictions=False) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as client:
+        answer = client.post("/invocations", json={**_split(rows), "params": {"top_k": 3}})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"predictions": expected}
+        assert "top_k" in answer.headers["warning"]
+        plain = client.post("/invocations", json=_split(rows))
+        assert "warning" not in plain.headers
+        buffer = io.BytesIO()
+        rows.to_parquet(buffer)
+        parquet = client.post("/invocations", content=buffer.getvalue(),
+                              headers={"content-type": "application/vnd.apache.parquet"})
+        assert parquet.status_code == 200, parquet.text
+        assert parquet.json() == {"predictions": expected}
+        broken = client.post("/invocations", content=b"PAR1 not really",
+                             headers={"content-type": "application/vnd.apache.parquet"})
+        assert broken.status_code == 400
+        assert broken.json()["error_code"] == "MALFORMED_REQUEST"

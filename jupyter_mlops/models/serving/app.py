@@ -119,8 +119,9 @@ def create_app(
         headers = {} if version is None else {"X-Model-Version": str(version)}
         return Response(json.dumps(body), status, headers, "application/json")
 
-    def parsed(model: Any, fast: Any, body: bytes, content_type: str | None) -> Any:
-        data = parse(body, content_type, model.signature)
+    def parsed(model: Any, fast: Any, body: bytes, content_type: str | None,
+               warnings: list[str]) -> Any:
+        data = parse(body, content_type, model.signature, warnings)
         if isinstance(data, NumericRows):
             return numeric_prepared(model, fast, data), data
         columns = getattr(data, "columns", None)
@@ -141,12 +142,13 @@ def create_app(
                          "per request or start the server with a larger --max-body.",
                          version=model.version)
         content_type = request.headers.get("content-type")
+        warnings: list[str] = []
         try:
             if len(body) > THREADPOOL_BYTES:
                 prepared, logged = await run_in_threadpool(parsed, model, fast, body,
-                                                           content_type)
+                                                           content_type, warnings)
             else:
-                prepared, logged = parsed(model, fast, body, content_type)
+                prepared, logged = parsed(model, fast, body, content_type, warnings)
         except MalformedRequest as exc:
             code, status = (("UNSUPPORTED_MEDIA_TYPE", 415) if "content type" in str(exc)
                             else ("MALFORMED_REQUEST", 400))
@@ -180,11 +182,13 @@ def create_app(
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         if logger is not None:
             logger.record(model.version or 0, logged, predictions, request_id[:32])
-        return Response(
-            '{"predictions": ' + predictions + "}", 200,
-            {"X-Model-Version": str(model.version), "X-Request-ID": request_id},
-            "application/json",
-        )
+        headers = {"X-Model-Version": str(model.version), "X-Request-ID": request_id}
+        if warnings:
+            # RFC 7234's "miscellaneous persistent warning"; MLflow only logs it.
+            text = "; ".join(warnings).encode("ascii", "replace").decode().replace('"', "'")
+            headers["Warning"] = f'299 jupyter-mlops "{text[:1000]}"'
+        return Response('{"predictions": ' + predictions + "}", 200, headers,
+                        "application/json")
 
     async def health(request: Request) -> Response:
         status = {"status": "ok", "model": holder.name, "version": holder.current.version}

@@ -18,6 +18,7 @@ from ...errors import InvalidInput
 if TYPE_CHECKING:
     from ..signature import Signature
 
+PARQUET = "application/vnd.apache.parquet"
 FORMS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 _NUMERIC = frozenset({"double", "float"})
 
@@ -43,7 +44,8 @@ class NumericRows:
         return pd.DataFrame(self.array, columns=list(self.columns))
 
 
-def parse(body: bytes, content_type: str | None, signature: Signature | None) -> Any:
+def parse(body: bytes, content_type: str | None, signature: Signature | None,
+          warnings: list[str] | None = None) -> Any:
     """The model input a request body holds.
 
     Parameters
@@ -54,6 +56,9 @@ def parse(body: bytes, content_type: str | None, signature: Signature | None) ->
         The request's Content-Type (``application/json`` when missing).
     signature:
         The model's signature, which decides how positional rows are named.
+    warnings:
+        Gets one line for each part of the request that was ignored (``params`` the model
+        does not declare, as MLflow ignores them).
 
     Returns
     -------
@@ -62,9 +67,11 @@ def parse(body: bytes, content_type: str | None, signature: Signature | None) ->
     kind = (content_type or "application/json").split(";", 1)[0].strip().lower()
     if kind == "text/csv":
         return _csv(body)
+    if kind == PARQUET:
+        return _parquet(body)
     if kind not in ("application/json", "application/*", "*/*", ""):
         raise MalformedRequest(
-            f"Unsupported content type {kind!r}: send application/json or text/csv."
+            f"Unsupported content type {kind!r}: send application/json, text/csv or {PARQUET}."
         )
     try:
         document = json.loads(body)
@@ -82,8 +89,13 @@ def parse(body: bytes, content_type: str | None, signature: Signature | None) ->
             + (f"; unexpected keys: {', '.join(extra)}" if extra else "")
             + (f"; got {', '.join(forms)}" if len(forms) > 1 else "") + "."
         )
-    if document.get("params"):
-        raise MalformedRequest("This model takes no params; remove the 'params' key.")
+    params = document.get("params")
+    if params:
+        if not isinstance(params, dict):
+            raise MalformedRequest("'params' must be an object of names and values.")
+        if warnings is not None:
+            warnings.append(f"ignored params the model does not declare: "
+                            f"{', '.join(sorted(map(str, params)))}")
     form = forms[0]
     value = document[form]
     try:
@@ -95,6 +107,19 @@ def parse(body: bytes, content_type: str | None, signature: Signature | None) ->
     except (ValueError, TypeError) as exc:
         # pandas and NumPy reject ragged rows and mismatched lengths with these.
         raise MalformedRequest(f"The {form} input is not a table: {exc}.") from None
+
+
+def _parquet(body: bytes) -> Any:
+    import io
+
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(io.BytesIO(body))
+    except ImportError as exc:
+        raise MalformedRequest(f"Parquet bodies need pyarrow on the server: {exc}.") from None
+    except Exception as exc:  # pyarrow raises its own error types for a broken file
+        raise MalformedRequest(f"The body is not a readable Parquet file: {exc}.") from None
 
 
 def _split(value: Any, signature: Signature | None) -> Any:
