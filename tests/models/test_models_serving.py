@@ -225,3 +225,40 @@ def test_undeclared_params_are_ignored_with_a_warning_and_parquet_is_read(tracki
                              headers={"content-type": "application/vnd.apache.parquet"})
         assert broken.status_code == 400
         assert broken.json()["error_code"] == "MALFORMED_REQUEST"
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_server_cleanly_and_loses_no_prediction(tracking, trained, sig):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    register(trained, alias="champion")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "JUPYTER_MLOPS_URI": tracking.uri,
+           "JUPYTER_MLOPS_ARTIFACTS": tracking.artifacts}
+    code = ("from jupyter_mlops.models.serving import serve; "
+            f"serve('churn@champion', port={port}, flush_interval=3600, batch_size=10**6)")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=tracking.root, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                httpx.get(url + "/ping", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        rows = trained.X.head(2)
+        for _ in range(5):
+            answer = httpx.post(url + "/invocations", json=_split(rows), timeout=60)
+            assert answer.status_code == 200
+        process.send_signal(getattr(signal, sig))
+        assert process.wait(timeout=120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert len(models.predictions("churn")) == 5 * len(rows)

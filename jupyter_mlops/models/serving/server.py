@@ -45,7 +45,25 @@ def serve(uri: str, host: str = "127.0.0.1", port: int = 5001, access_log: bool 
         ``create_app``'s options: trust, log_predictions, sample, poll_interval, ...
     """
     app = create_app(uri, **options)
-    _uvicorn().Server(_config(app, host, port, access_log)).run()
+    _server_class()(_config(app, host, port, access_log)).run()
+
+
+def _server_class() -> Any:
+    import contextlib
+
+    uvicorn = _uvicorn()
+
+    class QuietExit(uvicorn.Server):  # type: ignore[misc, name-defined]
+        """uvicorn's server that, once a signal shut it down gracefully, does not raise the
+        signal again: the prediction log is flushed by then, so Ctrl-C is a clean exit 0."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            with super().capture_signals():
+                yield
+                self._captured_signals.clear()
+
+    return QuietExit
 
 
 class BackgroundServer:
