@@ -117,6 +117,23 @@ def loadgen(port: int, total: int, concurrency: int) -> dict[str, Any]:
     return asyncio.run(_load(port, body, total, concurrency))
 
 
+def heavy(port: int, megabytes: int) -> None:
+    """Post one ~``megabytes`` MB request after another until killed (the one in flight)."""
+    import http.client
+
+    row = "[" + ", ".join(f"{0.1 * i:.3f}" for i in range(FEATURES)) + "]"
+    rows = max(1, megabytes * 1024 * 1024 // (len(row) + 2))
+    body = ('{"dataframe_split": {"columns": ['
+            + ", ".join(f'"f{i}"' for i in range(FEATURES)) + '], "data": ['
+            + ", ".join([row] * rows) + "]}}").encode()
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        connection.request("POST", "/invocations", body,
+                           {"Content-Type": "application/json"})
+        connection.getresponse().read()
+        connection.close()
+
+
 # -- the orchestra ----------------------------------------------------------------------------
 
 
@@ -154,7 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2,000 requests per server")
     parser.add_argument("--requests", type=int, default=10_000, help="requests per server")
     parser.add_argument("--concurrency", type=int, default=4, help="open connections")
-    parser.add_argument("--worker", choices=("mlflow", "ours", "load"), help=argparse.SUPPRESS)
+    parser.add_argument("--heavy-mb", type=int, default=100,
+                        help="size of the request kept in flight in the last round (MB)")
+    parser.add_argument("--worker", choices=("mlflow", "ours", "load", "heavy"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker == "mlflow":
@@ -162,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.worker == "ours":
         emit(register_ours())
+        return 0
+    if args.worker == "heavy":
+        heavy(args.port, args.heavy_mb)
         return 0
     if args.worker == "load":
         emit(loadgen(args.port, args.requests, args.concurrency))
@@ -208,6 +231,21 @@ def main(argv: list[str] | None = None) -> int:
                     runs[name].append(run_worker(sys.executable, [
                         script, "--worker", "load", "--port", str(ports[name]), "--requests",
                         str(total // ROUNDS), "--concurrency", str(args.concurrency)]))
+            # The last round: one large request after another in flight beside the small ones,
+            # which must not wait for its parsing or prediction.
+            flood = subprocess.Popen([sys.executable, script, "--worker", "heavy", "--port",
+                                      str(ports["ours"]), "--heavy-mb", str(args.heavy_mb)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(2)  # let the first large body start arriving
+                print(f"[bench] ours with a {args.heavy_mb} MB request in flight ...",
+                      file=sys.stderr, flush=True)
+                runs["heavy"] = [run_worker(sys.executable, [
+                    script, "--worker", "load", "--port", str(ports["ours"]), "--requests",
+                    str(total // ROUNDS), "--concurrency", str(args.concurrency)])]
+            finally:
+                flood.kill()
+                flood.wait()
         finally:
             for process in servers.values():
                 process.send_signal(signal.SIGTERM)
@@ -222,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.concurrency} connections, one-row requests of {FEATURES} features\n")
     print("| server | requests | failed | p50 | p99 | throughput |")
     print("|---|---:|---:|---:|---:|---:|")
+    loaded = _stats(runs["heavy"])
     for label, stats in (("jupyter mlops models serve (prediction log on)", mine),
+                         (f"same, a {args.heavy_mb} MB request in flight", loaded),
                          ("mlflow models serve", theirs)):
         print(f"| {label} | {stats['requests']:,} | {stats['failures']} | "
               f"{stats['p50'] * 1e3:.2f} ms | {stats['p99'] * 1e3:.2f} ms | "
