@@ -277,12 +277,18 @@ class PromoteForm:
 
     def promote(self) -> Any:
         """Promote the chosen version as the form says; show why (not) below the form."""
-        from ...models import promote
+        import warnings
+
+        from ...models import PromotionRefused, promote
 
         try:
-            outcome = promote(self.name, self.version.value, alias=self.alias.value.strip(),
-                              require=_requirements(self.require.value),
-                              reason=self.reason.value.strip() or None)
+            with warnings.catch_warnings():
+                # The form shows the refusal below itself; the warning would repeat it.
+                warnings.simplefilter("ignore", PromotionRefused)
+                outcome = promote(self.name, self.version.value,
+                                  alias=self.alias.value.strip(),
+                                  require=_requirements(self.require.value),
+                                  reason=self.reason.value.strip() or None)
         except (MlopsError, UsageError) as exc:
             self.message.value = f"<p>{html.escape(str(exc))}</p>"
             return None
