@@ -33,6 +33,7 @@ KNOWN_CIRCLES = {
     "jupyter_mlops.data.schemas <-> jupyter_mlops.data.versions",
     "jupyter_mlops.models.flavors <-> jupyter_mlops.models.flavors.python",
     "jupyter_mlops.models.flavors <-> jupyter_mlops.models.flavors.sklearn",
+    "jupyter_mlops.pipeline.execution <-> jupyter_mlops.pipeline.papermill_engine",
 }
 
 
