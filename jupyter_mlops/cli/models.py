@@ -233,15 +233,27 @@ def audit(name: str | None, limit: int | None, as_json: bool) -> None:
 @click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(min=0.05),
               help="Seconds between checks of the alias (the server follows it).")
 @click.option("--trust", is_flag=True,
-              help="Trust the model's code (needed for pickled python-flavor models).")
+              help="Load the model even if this workspace cannot vouch for it: a pickled "
+                   "(python-flavor) model, or one logged elsewhere or with types not recorded "
+                   "here. Only for a model whose source you trust: loading runs its code.")
 @click.option("--access-log", is_flag=True, help="Print one line per request.")
 def serve(uri: str, host: str, port: int, sample: float, no_log: bool, poll: float,
           trust: bool, access_log: bool) -> None:
     """Serve URI over HTTP (/invocations, /health, /version) until interrupted."""
     _api()
+    from ..models.flavors import UntrustedModel
     from ..models.serving import serve as run
 
-    render.note(f"Serving {uri} on http://{host}:{port}/invocations (Ctrl-C stops).")
+    def ready() -> None:
+        # Only once the model loaded: a typo'd name must not first claim to be served.
+        render.note(f"Serving {uri} on http://{host}:{port}/invocations (Ctrl-C stops).")
+
     options: dict[str, Any] = {"trust": trust, "log_predictions": not no_log,
                                "sample": sample, "poll_interval": poll}
-    run(uri, host=host, port=port, access_log=access_log, **options)
+    try:
+        run(uri, host=host, port=port, access_log=access_log, on_ready=ready, **options)
+    except UntrustedModel as exc:
+        message = str(exc).replace("load with trust=", "serve with trust=")
+        raise CommandError(f"{message} From the command line: add --trust to "
+                           f"`jupyter mlops models serve {uri}` if you trust its source.",
+                           ) from None

@@ -262,3 +262,24 @@ def test_a_signal_stops_the_server_cleanly_and_loses_no_prediction(tracking, tra
         if process.poll() is None:
             process.kill()
     assert len(models.predictions("churn")) == 5 * len(rows)
+
+
+def test_cli_serve_fails_before_claiming_to_serve(tracking):
+    from click.testing import CliRunner
+
+    import jupyter_mlops as mlops
+    from jupyter_mlops.cli import cli
+
+    from .test_models_integrity import Doubler
+
+    missing = CliRunner().invoke(cli, ["models", "serve", "nosuchmodel@champion"])
+    assert missing.exit_code != 0
+    assert "Serving" not in missing.output and "nosuchmodel" in missing.output
+    with mlops.start_run():
+        models.register_model(models.log_model(Doubler()).uri, "doubler")
+    refused = CliRunner().invoke(cli, ["models", "serve", "doubler/1"])
+    assert refused.exit_code != 0
+    assert "--trust" in refused.output and "Serving" not in refused.output
+    assert "Traceback" not in refused.output
+    helped = CliRunner().invoke(cli, ["models", "serve", "--help"])
+    assert "pickle" in helped.output and "logged elsewhere" in helped.output

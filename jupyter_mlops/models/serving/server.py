@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -30,7 +31,7 @@ def _config(app: Any, host: str, port: int, access_log: bool) -> Any:
 
 
 def serve(uri: str, host: str = "127.0.0.1", port: int = 5001, access_log: bool = False,
-          **options: Any) -> None:
+          on_ready: Callable[[], None] | None = None, **options: Any) -> None:
     """Serve ``uri`` over HTTP until interrupted.
 
     Parameters
@@ -41,10 +42,14 @@ def serve(uri: str, host: str = "127.0.0.1", port: int = 5001, access_log: bool 
         Where to listen (loopback by default: put a proxy in front to expose it).
     access_log:
         Print one line per request (the prediction log already records each one).
+    on_ready:
+        Called once the model has loaded, before the server listens.
     **options:
         ``create_app``'s options: trust, log_predictions, sample, poll_interval, ...
     """
     app = create_app(uri, **options)
+    if on_ready is not None:
+        on_ready()
     _server_class()(_config(app, host, port, access_log)).run()
 
 
