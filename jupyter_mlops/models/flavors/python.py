@@ -12,7 +12,7 @@ from importlib import metadata
 from typing import Any
 
 from ...errors import MissingDependency
-from . import FALLBACK, Trust, UntrustedModel
+from .base import FALLBACK, Trust, UntrustedModel
 
 PRIORITY = FALLBACK
 

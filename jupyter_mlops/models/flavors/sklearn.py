@@ -14,7 +14,7 @@ from importlib import metadata
 from typing import Any
 
 from ...errors import MissingDependency
-from . import LIBRARY, Trust, UntrustedModel
+from .base import LIBRARY, Trust, UntrustedModel
 
 PRIORITY = LIBRARY
 RECORD_KEY = "skops_untrusted_types"
