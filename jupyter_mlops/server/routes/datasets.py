@@ -60,7 +60,7 @@ def dataset_diff(name: str, a: int, b: int) -> dict[str, Any]:
     dict
         The ``DataDiff`` fields, ``changes`` as records, plus ``same`` and ``summary``.
     """
-    from ..data.diff import COLUMNS
+    from ...data.diff import COLUMNS
 
     diff = data_queries.diff_data(f"{check_name(name)}@{a}", f"{name}@{b}")
     return {
