@@ -13,7 +13,7 @@ from typing import Any
 MAGIC_CLASSES: list[str] = [
     "magics.track:MlopsMagics",
     "magics.features:FeatureMagics",
-    "sweep_magic:SweepMagics",
+    "magics.sweep:SweepMagics",
 ]
 """``module:Class`` of each magics class, relative to ``jupyter_mlops.notebook``, in
 registration order."""

@@ -21,7 +21,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from ..errors import MlopsError
+from ...errors import MlopsError
 
 
 @magics_class
@@ -60,7 +60,7 @@ class SweepMagics(Magics):
             value = shell.user_ns.get(metric)
             return float(value) if isinstance(value, numbers.Real) else None
 
-        from ..sweep import sweep
+        from ...sweep import sweep
 
         try:
             result = sweep(objective, None, n_trials=args.trials, direction=direction,
