@@ -24,7 +24,7 @@ def _pandera() -> Any:
         import pandera.pandas as pandera
     except ImportError:
         raise MissingDependency(
-            "Validation needs pandera: pip install pandera (or 'jupyter-mlops[data]')."
+            "Validation needs pandera: pip install pandera."
         ) from None
     return pandera
 

@@ -33,7 +33,7 @@ def _skops() -> Any:
     except ImportError as exc:
         raise MissingDependency(
             "Saving and loading scikit-learn models needs skops: "
-            "pip install 'jupyter-mlops[sklearn]'."
+            "pip install scikit-learn skops."
         ) from exc
     return sio
 
