@@ -88,7 +88,8 @@ class MlopsHandler(APIHandler):
         raw = self.get_argument(name, None)
         if raw is None:
             return default
-        if not re.fullmatch(r"\d{1,9}", raw) or not low <= int(raw) <= high:
+        # As many digits as the bound has (10**9 has ten), so no huge number is ever parsed.
+        if not re.fullmatch(rf"\d{{1,{len(str(high))}}}", raw) or not low <= int(raw) <= high:
             raise tornado.web.HTTPError(400, f"{name} must be an integer from {low} to {high}")
         return int(raw)
 
