@@ -11,9 +11,10 @@ import pytest
 @pytest.fixture(scope="session")
 def ipython() -> Any:
     """The test InteractiveShell of IPython's own test machinery (one per session)."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython, start_ipython
 
-    return start_ipython()
+    # start_ipython() answers None when another folder's fixture started the shell first.
+    return start_ipython() or get_ipython()
 
 
 @pytest.fixture
