@@ -59,7 +59,7 @@ def _starlette() -> Any:
         import starlette  # noqa: F401
     except ImportError as exc:
         raise MissingDependency(
-            "Serving models needs Starlette and uvicorn: pip install 'jupyter-mlops[serve]'."
+            "Serving models needs Starlette and uvicorn: pip install starlette 'uvicorn[standard]'."
         ) from exc
 
 

@@ -19,7 +19,7 @@ def _uvicorn() -> Any:
         import uvicorn
     except ImportError as exc:
         raise MissingDependency(
-            "Serving models needs Starlette and uvicorn: pip install 'jupyter-mlops[serve]'."
+            "Serving models needs Starlette and uvicorn: pip install starlette 'uvicorn[standard]'."
         ) from exc
     return uvicorn
 
