@@ -204,12 +204,15 @@ def _coerce(column: pd.Series, target: str) -> tuple[Any, str | None]:
         return (column if dtype == wanted else column.astype(wanted)), None
     if target in ("integer", "long"):
         wanted = _NUMPY[target]
+        if len(column) and _all_none(column):
+            # JSON nulls arrive as an object column; saying "string" would send users astray.
+            return None, "got nulls (an integer column holds no missing values)"
         if t.is_bool_dtype(dtype) or not t.is_numeric_dtype(dtype):
             return None, f"got {describe_dtype(column)}"
         if t.is_integer_dtype(dtype):
             return (column if dtype == wanted else column.astype(wanted)), None
         if column.isna().any():
-            return None, "got missing values"
+            return None, "got nulls (an integer column holds no missing values)"
         if not (column == column.round()).all():
             return None, "got fractional values"
         return column.astype(wanted), None

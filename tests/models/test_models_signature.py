@@ -41,6 +41,10 @@ def test_safe_casts_extra_columns_and_other_input_shapes(tracking, trained):
         model.predict(rows.assign(age=rows["age"] + 0.5))
     with pytest.raises(SignatureMismatch, match="missing values"):
         model.predict(rows.assign(visits=[1.0, None, 2.0, 3.0]))
+    # JSON nulls in an integer column arrive as an object column: reported as nulls.
+    with pytest.raises(SignatureMismatch, match="got nulls") as refused:
+        model.predict(rows.assign(visits=[None] * len(rows)).to_dict(orient="records"))
+    assert "string" not in str(refused.value)
 
 
 def test_tensor_signature_from_an_array(tracking):
