@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import click
 
 from . import render
-from .exits import GENERAL, CommandError
+from .exits import GENERAL, NOT_FOUND, CommandError
 from .options import json_option, tracking
 
 
@@ -166,6 +167,8 @@ def validate(source: str, schema: str | None, as_json: bool) -> None:
     if schema is None:
         if "@" not in source and source.lower().endswith((".csv", ".parquet", ".pq",
                                                           ".feather", ".json")):
+            if not Path(source).expanduser().is_file():
+                raise CommandError(f"No file {source!r}: check the path.", NOT_FOUND)
             raise CommandError("Pass --schema to validate a file (a YAML file or a dataset "
                                "version).", 2)
         schema = source.partition("@")[0]

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import InvalidInput, NotFound
 from ..session import current
 from .refs import parse_ref
+from .table_files import read_table
 from .validation import (
     ValidationReport,
     check,
@@ -52,10 +53,6 @@ def infer_schema(ref: Any) -> Any:
     return infer_schema_of(_frame(ref))
 
 
-_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet",
-            ".feather": "read_feather", ".json": "read_json"}
-
-
 def _frame(data: Any) -> Any:
     from .versions import load_data, resolve_version
 
@@ -81,15 +78,7 @@ def _frame(data: Any) -> Any:
 
 
 def _read(path: Path) -> Any:
-    import pandas as pd
-
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
-        raise InvalidInput(f"Cannot read {str(path)!r}: validate a {', '.join(sorted(_READERS))}"
-                           " file, a DataFrame or a DataFrame version.")
-    if not path.is_file():
-        raise NotFound(f"No file {str(path)!r}.")
-    frame = getattr(pd, reader)(path)
+    frame = read_table(path)
     frame.attrs["mlops_ref"] = path.name
     return frame
 

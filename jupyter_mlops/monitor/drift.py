@@ -124,6 +124,12 @@ def _plans(ref: Source, cur: Source, columns: Sequence[str] | None,
         raise InvalidInput(
             f"No column {absent[0]!r} in either frame. Columns: {_listing(known)}."
         )
+    if not any(c in ref.has and c in cur.has for c in wanted):
+        # Nothing compared must never read as "no drift" (nor pass --fail-on-drift).
+        raise InvalidInput(
+            f"The reference and current data have no column in common to compare. Reference: "
+            f"{_listing(list(ref.columns))}; current: {_listing(list(cur.columns))}."
+        )
     _check_names(method, threshold, wanted)
     forced = set(categorical or ())
     plans = []

@@ -24,11 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidInput, MissingDependency, NotFound
+from ..data.table_files import is_table_file, read_table
+from ..errors import InvalidInput, MissingDependency
 from .profile import as_profile
-
-_READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet",
-            ".feather": "read_feather", ".json": "read_json"}
 
 
 @dataclass
@@ -122,19 +120,10 @@ def _call(loader: Callable[..., Any], since: float | str | None) -> Any:
 
 
 def _named(text: str, role: str, since: float | str | None) -> Source:
-    import pandas as pd
 
     path = Path(text).expanduser()
-    suffix = path.suffix.lower()
-    if path.is_file():
-        reader = _READERS.get(suffix)
-        if reader is None:
-            raise InvalidInput(
-                f"Cannot read {text!r}: use a {', '.join(sorted(_READERS))} file."
-            )
-        return Source(text, frame=_string_columns(getattr(pd, reader)(path)))
-    if suffix in _READERS:
-        raise NotFound(f"No file {text!r}.")
+    if path.is_file() or is_table_file(text):
+        return Source(text, frame=_string_columns(read_table(path)))
     if "@" in text:
         # A DataFrame version loads as a frame, a file version as the path of its copy, and a
         # model with since= as what the served model saw in that window.

@@ -84,3 +84,31 @@ def test_help_documents_every_subcommand():
         assert name in out
     out, _ = run("drift", "compare", "--help")
     assert "--fail-on-drift" in out and "--json" in out
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"", "is empty"),
+    (b"not a parquet file at all", "Cannot read"),
+])
+def test_an_empty_or_corrupt_input_is_one_line(files, tracking, content, says):
+    bad = files / "bad.parquet"
+    bad.write_bytes(content)
+    (files / "bad.csv").write_bytes(content if content else b"")
+    for target in (bad, files / "bad.csv"):
+        _, err = run("drift", str(files / "ref.csv"), str(target), code=2)
+        assert err.startswith("Error: ") and len(err.strip().splitlines()) == 1
+        # A text file parses as a header-only CSV, which then has no column in common.
+        assert says in err or (target.suffix == ".csv" and "no column in common" in err)
+        assert "Traceback" not in err
+
+
+def test_data_validate_of_a_missing_file_says_it_is_missing(tracking, tmp_path):
+    _, err = run("data", "validate", str(tmp_path / "missing.csv"), code=3)
+    assert "No file" in err and "missing.csv" in err
+
+
+def test_no_column_in_common_is_an_error_never_no_drift(files, tracking):
+    pd.DataFrame({"y": [1, 2, 3]}).to_csv(files / "other.csv", index=False)
+    for extra in ((), ("--fail-on-drift",)):
+        _, err = run("drift", str(files / "ref.csv"), str(files / "other.csv"), *extra, code=2)
+        assert "no column in common" in err and "Reference: x, c; current: y." in err

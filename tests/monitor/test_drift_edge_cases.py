@@ -88,8 +88,9 @@ def test_empty_frames(side):
     assert not report.drifted and report.tested_count == 0
     assert report.to_frame()["value"].isna().all()
     assert "0 of 0 columns" in report._repr_html_()
-    nothing = drift_report(pd.DataFrame(), pd.DataFrame())
-    assert nothing.results == () and not nothing.drifted
+    # No column at all is nothing compared: an error, never "no drift".
+    with pytest.raises(InvalidInput, match="no column in common"):
+        drift_report(pd.DataFrame(), pd.DataFrame())
 
 
 def test_mismatched_schemas_are_explained():
