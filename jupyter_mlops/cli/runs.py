@@ -92,7 +92,11 @@ def list_runs(experiments: tuple[str, ...], filter_: str | None, order_by: tuple
 
 
 def _auto_columns(found: Sequence[Run]) -> list[str]:
-    """The params and metrics most runs of the listing have, most common first."""
+    """The metrics, then the params, most runs of the listing have, most common first.
+
+    Metrics come first so that a narrow terminal, which drops columns from the end, loses
+    params before metrics.
+    """
     params: Counter[str] = Counter(key for run in found for key in run.params)
     metrics: Counter[str] = Counter(key for run in found for key in run.metrics)
 
@@ -100,7 +104,7 @@ def _auto_columns(found: Sequence[Run]) -> list[str]:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [prefix + key for key, _ in ranked[:limit]]
 
-    return top(params, "params.", AUTO_PARAMS) + top(metrics, "metrics.", AUTO_METRICS)
+    return top(metrics, "metrics.", AUTO_METRICS) + top(params, "params.", AUTO_PARAMS)
 
 
 def _row(run: Run, extra: Sequence[str]) -> list[str]:

@@ -138,3 +138,16 @@ def test_metric_history(populated, invoke):
     assert [p["value"] for p in points] == ["NaN"]
     message = invoke.fails("runs", "metric", populated.low, "nope", code=3)
     assert "no metric 'nope'" in message and "loss" in message
+
+
+def test_a_narrow_terminal_drops_params_before_metrics(populated, invoke):
+    wide = invoke("runs", "list", "-e", "grid").stdout.splitlines()[0]
+    assert wide.index("metrics.auc") < wide.index("params.C")
+    for width in range(200, 60, -5):
+        header = invoke("runs", "list", "-e", "grid", env={"COLUMNS": str(width)}).stdout
+        header = header.splitlines()[0]
+        if "params.C" not in header:
+            break
+    else:
+        raise AssertionError("no width dropped params.C")
+    assert "metrics." in header, header
