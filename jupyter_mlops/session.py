@@ -12,13 +12,15 @@ in another workspace for a while and close it::
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .config import Workspace, resolve_workspace, setting
+from .config import DB_NAME, WORKSPACE_DIR, Workspace, resolve_workspace, setting
+from .errors import InvalidInput
 
 if TYPE_CHECKING:
     from .store import Store
@@ -60,6 +62,7 @@ class Session:
         self.store = store
         self.writer = writer
         self.settings = settings
+        self._warned_unshared = False
 
     @property
     def workspace(self) -> Workspace:
@@ -72,11 +75,26 @@ class Session:
         from .store import Store
         from .store.writer import Writer
 
+        _check_sqlite_folder(workspace)
         settings = Settings.load(workspace.root)
         store = Store.open(workspace, cache=cache)
         writer = Writer(store, flush_interval=settings.flush_interval,
                         heartbeat_interval=settings.heartbeat_interval)
         return cls(store, writer, settings)
+
+    def warn_if_unshared(self) -> None:
+        """Say once, before the first write, that a shared database with local artifacts
+        leaves teammates unable to load what this process stores."""
+        if self._warned_unshared:
+            return
+        self._warned_unshared = True
+        workspace = self.workspace
+        if workspace.is_embedded or "://" in workspace.artifacts.replace("file://", "", 1):
+            return
+        print(f"jupyter-mlops: runs go to a shared database but artifacts to the local folder "
+              f"{workspace.artifacts}; teammates will not be able to load them: set "
+              "JUPYTER_MLOPS_ARTIFACTS to shared storage (e.g. s3://bucket/prefix).",
+              file=sys.stderr)
 
     def close(self) -> None:
         """Write what is buffered and release the store's connections."""
@@ -96,6 +114,25 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session({self.workspace.uri!r}, artifacts={self.workspace.artifacts!r})"
+
+
+def _check_sqlite_folder(workspace: Workspace) -> None:
+    """Refuse a SQLite URL whose folder does not exist: a typo must not make a new empty store."""
+    if not workspace.uri.startswith("sqlite"):
+        return
+    from sqlalchemy.engine import make_url
+
+    database = make_url(workspace.uri).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path == workspace.root / WORKSPACE_DIR / DB_NAME:
+        return  # the workspace's own database: its folder is made with the workspace
+    if not path.parent.is_dir():
+        raise InvalidInput(
+            f"The folder of the SQLite database {database!r} does not exist: check the URI "
+            "(JUPYTER_MLOPS_URI or --uri), or create the folder first."
+        )
 
 
 def use(

@@ -47,3 +47,33 @@ def test_a_session_is_a_context_manager(tmp_path: Path):
 
 def test_set_workspace_is_the_sessions_use():
     assert mlops.set_workspace is session.use
+
+
+def test_a_typod_sqlite_uri_is_an_error_not_a_new_store(tmp_path: Path):
+    workspace = resolve_workspace(tmp_path, uri=f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}",
+                                  artifacts=str(tmp_path / "blobs"))
+    with pytest.raises(mlops.errors.InvalidInput, match="does not exist: check the URI"):
+        session.Session.open(workspace, cache=False)
+    assert not (tmp_path / "no-such-dir").exists()
+
+
+@pytest.mark.postgres
+def test_a_shared_database_with_local_artifacts_warns_once_on_the_first_write(
+        tracking, capsys: pytest.CaptureFixture[str]):
+    if tracking.is_embedded:
+        pytest.skip("the warning is for a shared (non-SQLite) database")
+    with mlops.start_run(experiment="e"):
+        pass
+    with mlops.start_run(experiment="e"):
+        pass
+    err = capsys.readouterr().err
+    assert err.count("teammates will not be able to load them") == 1
+    assert "JUPYTER_MLOPS_ARTIFACTS" in err
+
+
+def test_an_embedded_workspace_does_not_warn(tracking, capsys: pytest.CaptureFixture[str]):
+    if not tracking.is_embedded:
+        pytest.skip("SQLite only")
+    with mlops.start_run(experiment="e"):
+        pass
+    assert "teammates" not in capsys.readouterr().err

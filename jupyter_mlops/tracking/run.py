@@ -427,6 +427,7 @@ def start_run(
         )
         current.end(RunStatus.FINISHED)
     track = sessions.current()
+    track.warn_if_unshared()
     if experiment is not None and (not isinstance(experiment, str) or not experiment.strip()):
         raise InvalidInput(f"Experiment name must be a non-empty string, not {experiment!r}.")
     experiment = experiment or (parent.experiment if parent else track.settings.experiment)
