@@ -144,15 +144,9 @@ def running_servers() -> list[dict[str, Any]]:
 
 
 def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from ..tracking.host import is_alive
+
+    return isinstance(pid, int) and is_alive(pid)
 
 
 def sessions(server: dict[str, Any]) -> list[dict[str, Any]]:
