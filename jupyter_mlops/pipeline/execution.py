@@ -169,7 +169,9 @@ def execute_step(task: StepTask) -> StepResult:
                 result.error = "killed"
                 return result
             if isinstance(exc, Exception):
-                result.error = f"{type(exc).__name__}: {exc}"
+                # A kernel that dies while starting explains itself only in its own log, which
+                # a scratch folder takes with it: the tail goes into the step's error.
+                result.error = f"{type(exc).__name__}: {exc}" + _log_tail(kernel_log_path(output))
                 return result
             raise
         result.notebook = output.read_text(encoding="utf-8") if output.is_file() else None
@@ -185,6 +187,17 @@ def execute_step(task: StepTask) -> StepResult:
         result.duration = time.perf_counter() - started
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    tail = [line for line in _ANSI.sub("", text).strip().splitlines() if line.strip()][-lines:]
+    if not tail:
+        return ""
+    return f"\nThe kernel's own output (last lines of {path.name}):\n" + "\n".join(tail)
 
 
 def kernel_log_path(output: Path) -> Path:

@@ -94,3 +94,25 @@ def test_process_pool_runs_a_step(project: Path):
     result = run_pipeline("one.yaml", executor_options={"pool": "process"})
     assert result.ok
     assert current().store.runs.get(result.outcome("plain").run_id).metrics == {"double": 4.0}
+
+
+def test_a_kernel_that_dies_starting_explains_itself_in_the_step_error(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # A module found before ipykernel's own launcher: the kernel process dies as it starts.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "ipykernel_launcher.py").write_text(
+        "import sys\nsys.stderr.write('kernel exploded: no GPU driver\\n')\nsys.exit(3)\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    shutil.rmtree(project / "data")
+    write_pipeline(project, """\
+        name: one
+        steps:
+          plain:
+            notebook: notebooks/plain.ipynb
+            params: {C: 2}
+        """, "one.yaml")
+    result = run_pipeline("one.yaml")
+    assert not result.ok
+    error = result.outcome("plain").error or ""
+    assert "kernel exploded: no GPU driver" in error, error
