@@ -23,6 +23,17 @@ import pytest
 
 BIN = Path(sys.executable).parent
 
+# The first cells of a wine notebook: the extension, the API, the data split for training.
+WINE_SETUP = [
+    "%load_ext jupyter_mlops",
+    "import jupyter_mlops as mlops\n"
+    "from sklearn.datasets import load_wine\n"
+    "from sklearn.ensemble import RandomForestClassifier\n"
+    "from sklearn.model_selection import train_test_split\n"
+    "X, y = load_wine(return_X_y=True, as_frame=True)\n"
+    "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+]
+
 
 @dataclass
 class Journey:

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Journey
+from .conftest import WINE_SETUP, Journey
 
 pytest.importorskip("sklearn")
 pytest.importorskip("plotly")
 pytest.importorskip("nbclient")
 
 CELLS = [
-    "%load_ext jupyter_mlops",
-    "import jupyter_mlops as mlops\n"
-    "from sklearn.datasets import load_wine\n"
-    "from sklearn.ensemble import RandomForestClassifier\n"
-    "from sklearn.model_selection import train_test_split\n"
-    "X, y = load_wine(return_X_y=True, as_frame=True)\n"
-    "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+    *WINE_SETUP,
     "%%mlops_track -e wine -n small-forest\n"
     "model = RandomForestClassifier(n_estimators=3, random_state=0).fit(X_train, y_train)\n"
     "mlops.log_metric('accuracy', model.score(X_test, y_test))",

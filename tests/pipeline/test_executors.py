@@ -82,7 +82,7 @@ def test_a_registered_executor_runs_steps_like_the_built_in_ones(project: Path):
 
 
 @sqlite_only
-def test_process_pool_runs_a_step(project: Path):
+def _one_step(project: Path) -> None:
     shutil.rmtree(project / "data")
     write_pipeline(project, """\
         name: one
@@ -91,6 +91,10 @@ def test_process_pool_runs_a_step(project: Path):
             notebook: notebooks/plain.ipynb
             params: {C: 2}
         """, "one.yaml")
+
+
+def test_process_pool_runs_a_step(project: Path):
+    _one_step(project)
     result = run_pipeline("one.yaml", executor_options={"pool": "process"})
     assert result.ok
     assert current().store.runs.get(result.outcome("plain").run_id).metrics == {"double": 4.0}
@@ -104,14 +108,7 @@ def test_a_kernel_that_dies_starting_explains_itself_in_the_step_error(
     (shadow / "ipykernel_launcher.py").write_text(
         "import sys\nsys.stderr.write('kernel exploded: no GPU driver\\n')\nsys.exit(3)\n")
     monkeypatch.setenv("PYTHONPATH", str(shadow))
-    shutil.rmtree(project / "data")
-    write_pipeline(project, """\
-        name: one
-        steps:
-          plain:
-            notebook: notebooks/plain.ipynb
-            params: {C: 2}
-        """, "one.yaml")
+    _one_step(project)
     result = run_pipeline("one.yaml")
     assert not result.ok
     error = result.outcome("plain").error or ""
