@@ -74,6 +74,23 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def executor_options(what: str) -> Callable[[F], F]:
+    """``--jobs``, ``--executor`` and ``--address``: where and how widely ``what`` run."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--address", metavar="URL",
+                            help="The Dask scheduler (tcp://host:8786); default: a local "
+                                 "cluster.")(func)
+        func = click.option("--executor", default="local", show_default=True, metavar="NAME",
+                            help=f"Where {what} run: local, dask, or a registered "
+                                 "executor.")(func)
+        return click.option("-j", "--jobs", type=click.IntRange(min=1), default=1,
+                            show_default=True,
+                            help=f"How many independent {what} may run at once.")(func)
+
+    return decorate
+
+
 def parse_duration(text: str) -> float:
     """Seconds in a duration such as ``90``, ``45s``, ``30m``, ``12h``, ``7d``, ``2w`` or ``1d12h``.
 

@@ -13,7 +13,7 @@ import click
 
 from . import render
 from .exits import USAGE, CommandError
-from .options import json_option, tracking
+from .options import executor_options, json_option, tracking
 
 STEP_FAILED = 1
 INTERRUPTED = 130
@@ -76,12 +76,7 @@ def pipeline() -> None:
 @only_option
 @from_option
 @click.option("--force", is_flag=True, help="Run the selected steps even when cached.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="How many independent steps may run at once.")
-@click.option("--executor", default="local", show_default=True, metavar="NAME",
-              help="Where steps run: local, dask, or a registered executor.")
-@click.option("--address", metavar="URL",
-              help="The Dask scheduler (tcp://host:8786); default: a local cluster.")
+@executor_options("steps")
 @click.option("--junit", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write a JUnit XML report, one test case per step.")
 @click.option("--progress/--no-progress", default=None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from . import render
-from .options import json_option, tracking
+from .options import executor_options, json_option, tracking
 
 
 @click.command("sweep")
@@ -28,12 +28,7 @@ from .options import json_option, tracking
               help="tpe, random, grid, cmaes, qmc, or a registered sampler.")
 @click.option("--name", help="The study's name; an existing one is continued.")
 @click.option("--seed", type=int, help="The sampler's seed.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="How many independent steps of a trial may run at once.")
-@click.option("--executor", default="local", show_default=True, metavar="NAME",
-              help="Where each trial's steps run: local, dask, or a registered executor.")
-@click.option("--address", metavar="URL",
-              help="The Dask scheduler (tcp://host:8786); default: a local cluster.")
+@executor_options("steps of a trial")
 @json_option
 def sweep(pipeline_file: str, step: str, space_file: str, trials: int, metric: str,
           minimize: bool, sampler: str, name: str | None, seed: int | None, jobs: int,
