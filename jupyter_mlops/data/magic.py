@@ -6,7 +6,6 @@ namespace; this module decides whether the target is a variable or a path and ve
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -53,24 +52,3 @@ def version_from_magic(name: str, target: str, namespace: Mapping[str, Any],
             raise InvalidInput("--validate applies to DataFrames: pass the DataFrame's "
                                "variable instead of a path.")
     return version_data(obj, name, description=description, validate=validate)
-
-
-def version_html(version: DatasetVersion) -> str:
-    """A one-line HTML summary of ``version`` for the magic's output."""
-    parts = [f"<b>{html.escape(version.ref)}</b>", html.escape(version.kind)]
-    if version.rows is not None:
-        parts.append(f"{version.rows:,} rows")
-    if version.files is not None:
-        parts.append(f"{version.files:,} files")
-    parts.append(_size(version.bytes))
-    parts.append(f"<code>{version.digest[:12]}</code>")
-    return "<p>" + " &middot; ".join(parts) + "</p>"
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"  # pragma: no cover
