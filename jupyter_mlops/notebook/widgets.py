@@ -14,36 +14,12 @@ from typing import Any
 from ..errors import MlopsError
 from ..records import Run
 from ..tracking.queries import get_run, metric_history, search_runs
-from . import charts
-from .card import _duration, _number
-
-_COLUMNS = ("name", "status", "experiment", "start", "duration")
+from . import charts, runs_table
 
 
-def _cells(run: Run, metric_keys: list[str], param_keys: list[str]) -> list[str]:
-    import datetime
-
-    start = datetime.datetime.fromtimestamp(run.start_time).strftime("%Y-%m-%d %H:%M:%S")
-    return [run.name, run.status.value, run.experiment, start, _duration(run.duration),
-            *(_number(run.metrics[k]) if k in run.metrics else "" for k in metric_keys),
-            *(run.params.get(k, "") for k in param_keys), run.id]
-
-
-def runs_table_html(runs: Sequence[Run], max_params: int = 6) -> str:
+def runs_table_html(runs: Sequence[Run], max_params: int = runs_table.MAX_PARAMS) -> str:
     """A static HTML table of runs: the fallback where widgets cannot render."""
-    metric_keys = sorted({k for run in runs for k in run.metrics})
-    param_keys = sorted({k for run in runs for k in run.params})[:max_params]
-    head = [*_COLUMNS, *(f"metrics.{k}" for k in metric_keys),
-            *(f"params.{k}" for k in param_keys), "run_id"]
-    # Dates and durations never wrap: a narrow output keeps each run on one line per row.
-    rows = "".join(
-        "<tr>" + "".join(f'<td style="white-space:nowrap">{html.escape(c)}</td>'
-                         for c in _cells(run, metric_keys, param_keys)) + "</tr>"
-        for run in runs
-    )
-    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    return (f'<table class="jp-mlops-runs"><thead><tr>{header}</tr></thead>'
-            f"<tbody>{rows}</tbody></table><p>{len(runs)} runs</p>")
+    return runs_table.to_html(runs, max_params)
 
 
 class StaticRuns:
@@ -53,11 +29,10 @@ class StaticRuns:
         self.runs = list(runs)
 
     def _repr_html_(self) -> str:
-        return runs_table_html(self.runs)
+        return runs_table.to_html(self.runs)
 
     def __repr__(self) -> str:
-        return "\n".join(f"{r.id}  {r.status.value:<8}  {r.name}" for r in self.runs) \
-            or "no runs"
+        return runs_table.to_text(self.runs)
 
 
 def _sort_key(column: str) -> Any:
@@ -66,8 +41,9 @@ def _sort_key(column: str) -> Any:
             return run.metrics.get(column[8:], float("-inf"))
         if column.startswith("params."):
             return run.params.get(column[7:], "")
-        return {"name": run.name, "status": run.status.value, "experiment": run.experiment,
-                "start": run.start_time, "duration": run.duration or 0.0}[column]
+        return {"run_id": run.id, "name": run.name, "status": run.status.value,
+                "experiment": run.experiment, "start": run.start_time,
+                "duration": run.duration or 0.0}[column]
     return key
 
 
@@ -113,8 +89,9 @@ class _RunsWidgetBase:
                             description="Filter", continuous_update=False,
                             layout=w.Layout(width="60%"))
         metric_keys = sorted({k for run in runs for k in run.metrics})
-        sort = w.Dropdown(options=[*_COLUMNS, *(f"metrics.{k}" for k in metric_keys)],
-                          value="start", description="Sort by")
+        sort = w.Dropdown(options=[*runs_table.IDENTITY,
+                                   *(f"metrics.{k}" for k in metric_keys)], value="start",
+                          description="Sort by")
         descending = w.ToggleButton(value=True, description="descending", icon="sort")
         select = w.SelectMultiple(options=[], rows=8, description="Runs",
                                   layout=w.Layout(width="90%"))
@@ -155,7 +132,7 @@ class _RunsWidgetBase:
     def render(self) -> None:
         _, _, _, select, table, _, _ = self._parts
         ordered = self.sorted_runs()
-        table.value = runs_table_html(ordered)
+        table.value = runs_table.to_html(ordered)
         chosen = set(select.value)
         select.options = [(f"{r.name} · {r.status.value} · {r.id}", r.id) for r in ordered]
         select.value = tuple(r.id for r in ordered if r.id in chosen)
@@ -176,7 +153,10 @@ class _RunsWidgetBase:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
         bundle = dict(bundle or {})
-        bundle["text/html"] = runs_table_html(self.sorted_runs())
+        ordered = self.sorted_runs()
+        bundle["text/html"] = runs_table.to_html(ordered)
+        # The table, not "VBox(children=...)", is what a text-only front end shows.
+        bundle["text/plain"] = runs_table.to_text(ordered)
         return bundle
 
 
