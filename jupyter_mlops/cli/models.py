@@ -14,6 +14,33 @@ from .exits import CONFLICT, USAGE, CommandError
 from .options import json_option, tracking
 
 _REQUIREMENT = re.compile(r"^\s*([\w.\-/: ]+?)\s*(>=|<=|>|<)?\s*$")
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2,
+               "g": 1000**3, "gb": 1000**3, "t": 1000**4, "tb": 1000**4,
+               "ki": 1024, "kib": 1024, "mi": 1024**2, "mib": 1024**2, "gi": 1024**3,
+               "gib": 1024**3, "ti": 1024**4, "tib": 1024**4}
+
+
+class ByteSize(click.ParamType):
+    """A click parameter for sizes like ``1048576``, ``10MB`` or ``1MiB``, converted to bytes."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            size = value
+        else:
+            found = _SIZE.match(str(value))
+            if found is None:
+                self.fail(f"{value!r} is not a size: use a whole number of bytes, optionally "
+                          "with a unit such as KB, MB, GB (powers of 1000) or KiB, MiB, GiB "
+                          "(powers of 1024), e.g. 10MB or 1MiB.", param, ctx)
+            size = int(found[1]) * _SIZE_UNITS[(found[2] or "").lower()]
+        # A zero limit would refuse every request, even an empty one's framing.
+        if size < 1:
+            self.fail(f"{value!r} is not a size: it must be at least 1 byte.", param, ctx)
+        return size
 
 
 def _api() -> ModuleType:
@@ -237,8 +264,13 @@ def audit(name: str | None, limit: int | None, as_json: bool) -> None:
                    "(python-flavor) model, or one logged elsewhere or with types not recorded "
                    "here. Only for a model whose source you trust: loading runs its code.")
 @click.option("--access-log", is_flag=True, help="Print one line per request.")
+# No click default: the server's own (serving.app.MAX_BODY) applies, and importing it here
+# would load the serving stack for every command.
+@click.option("--max-body", type=ByteSize(), show_default="256MiB",
+              help="Largest request body accepted, in bytes or with a unit (10MB, 1MiB); a "
+                   "larger one is answered 413 before it is parsed.")
 def serve(uri: str, host: str, port: int, sample: float, no_log: bool, poll: float,
-          trust: bool, access_log: bool) -> None:
+          trust: bool, access_log: bool, max_body: int | None) -> None:
     """Serve URI over HTTP (/invocations, /health, /version) until interrupted."""
     _api()
     from ..models.flavors import UntrustedModel
@@ -250,6 +282,8 @@ def serve(uri: str, host: str, port: int, sample: float, no_log: bool, poll: flo
 
     options: dict[str, Any] = {"trust": trust, "log_predictions": not no_log,
                                "sample": sample, "poll_interval": poll}
+    if max_body is not None:
+        options["max_body"] = max_body
     try:
         run(uri, host=host, port=port, access_log=access_log, on_ready=ready, **options)
     except UntrustedModel as exc:
