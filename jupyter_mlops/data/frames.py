@@ -102,6 +102,34 @@ def check_frame(frame: Any) -> None:
     if frame.columns.has_duplicates:
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise InvalidInput(f"Column names must be unique; repeated: {', '.join(duplicated)}.")
+    for name in frame.columns:
+        _check_flat(name, frame[name])
+
+
+_NESTED = (list, tuple, dict, set, frozenset, np.ndarray)
+
+
+def _check_flat(name: str, series: Any) -> None:
+    """Raise ``InvalidInput`` if object column ``name`` holds lists, dicts or other containers.
+
+    Parquet would not give them back as they went in (lists return as NumPy arrays, tuples and
+    sets as lists, dicts of differing keys gain null-filled keys, mixed ones fail mid-write), so
+    they are refused before anything is stored.
+    """
+    from pandas.api import types
+
+    if series.dtype != object:
+        return
+    # infer_dtype runs in C; only columns it cannot call plain scalars are walked in Python.
+    if types.infer_dtype(series, skipna=True) not in ("mixed", "mixed-integer", "unknown-array"):
+        return
+    for value in series:
+        if isinstance(value, _NESTED):
+            raise InvalidInput(
+                f"Column {name!r} holds {type(value).__name__} values, which cannot be "
+                f"versioned exactly: convert it to JSON strings first, e.g. "
+                f"df[{name!r}] = df[{name!r}].map(json.dumps)."
+            )
 
 
 def column_types(frame: Any) -> dict[str, str]:
