@@ -13,13 +13,13 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from jupyter_mlops.server.spec import load_spec
 from tests.browser.conftest import TOKEN, start_lab, stop_lab
 
 PREPARE = textwrap.dedent(
@@ -116,8 +116,7 @@ def test_no_input_makes_the_server_fail(live: Live):
     from hypothesis import given
     from hypothesis import strategies as st
 
-    path = resources.files("jupyter_mlops.server").joinpath("openapi.yaml")
-    schema = schemathesis.openapi.from_path(str(path))
+    schema = schemathesis.openapi.from_dict(load_spec())
     schema.config.update(base_url=f"{live.base}/jupyter-mlops/api")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 16

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
 
-import yaml
+import pytest
 
 from jupyter_mlops.server.routes import route_table
+from jupyter_mlops.server.spec import load_spec
 
 
 def _spec() -> dict:
-    text = resources.files("jupyter_mlops.server").joinpath("openapi.yaml").read_text()
-    return yaml.safe_load(text)
+    return load_spec()
 
 
 def test_routes_and_spec_agree():
@@ -27,3 +26,13 @@ def test_every_operation_documents_its_errors_and_summary():
         for verb, operation in operations.items():
             assert operation.get("summary"), (path, verb)
             assert "default" in operation["responses"], (path, verb)
+
+
+def test_a_fragment_may_not_define_a_path_again():
+    from jupyter_mlops.server.spec import _merge
+
+    paths = {"/runs": {}}
+    _merge(paths, {"/models": {}}, "models.yaml")
+    assert set(paths) == {"/runs", "/models"}
+    with pytest.raises(ValueError, match=r"openapi/views\.yaml defines /runs again"):
+        _merge(paths, {"/runs": {}}, "views.yaml")

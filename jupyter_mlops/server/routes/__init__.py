@@ -3,7 +3,8 @@
 Extension point (keep it stable): each module named in ``MODULES`` is
 ``jupyter_mlops/server/routes/<name>.py`` and defines ``ROUTES``, a list of
 ``(pattern, handler class)`` with patterns relative to ``/jupyter-mlops/api/``. To add routes,
-write such a module, append its name to ``MODULES`` and document its paths in ``openapi.yaml``
+write such a module, append its name to ``MODULES`` and document its paths in
+``server/openapi/<name>.yaml``, merged into ``openapi.yaml`` by ``server.spec.load_spec``
 (``tests/server/test_openapi.py`` holds the two together). Every handler derives from
 ``server.base.MlopsHandler`` and reads: parse the input, ``await self.call(<one capability
 function>)``, ``self.reply(...)``.
