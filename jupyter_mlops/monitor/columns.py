@@ -2,10 +2,18 @@
 
 Numbers are sorted once per side (NaN and infinities cut off the ends of the sorted array),
 and every numeric statistic, histogram and range check then works on the sorted arrays.
-Categories are counted once per side and aligned. The statistic is chosen as Evidently does:
-with a reference of at most 1,000 non-null values, K-S for numbers and chi-squared (z-test for
-two categories) at p < 0.05; above that, normed Wasserstein for numbers and Jensen-Shannon for
-categories at 0.1; a number with at most 5 distinct values is tested as a category.
+Categories are counted once per side and aligned. The statistic is chosen by Evidently's rule
+of sample size: with a reference of at most 1,000 non-null values, K-S for numbers and
+chi-squared (z-test for two categories) at p < 0.05; above that, normed Wasserstein for numbers
+and Jensen-Shannon for categories at 0.1.
+
+Two deliberate departures from Evidently's defaults (so its verdicts can differ on such
+columns): our chi-squared is the 2 x k test of homogeneity (``chi2_contingency``), where
+Evidently's ``chisquare`` tests the current counts against the reference's frequencies as if
+those were exact (overconfident for a small reference, and undefined for a category the
+reference lacks); and a number with at most ``FEW_VALUES`` (5) distinct values is tested as a
+category, where Evidently treats integer columns with up to 10 distinct values so (a rating of
+1-10 keeps its order here and is tested as a number).
 """
 
 from __future__ import annotations

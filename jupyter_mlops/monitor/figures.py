@@ -21,14 +21,15 @@ DRIFT_COLOUR = "#d62728"
 STABLE_COLOUR = "#2ca02c"
 REFERENCE_COLOUR = "#1f77b4"
 CURRENT_COLOUR = "#ff7f0e"
-LOG_SPREAD = 1000.0
+# Mid grey reads on light and dark backgrounds alike (the sidebar draws this figure too).
+THRESHOLD_COLOUR = "#7f7f7f"
 
 
 def _score(result: DriftResult) -> float:
     """The value as a multiple of its threshold, oriented so that above 1 means drift.
 
     p-values shrink as drift grows, distances grow: dividing the right way round puts every
-    statistic on one axis where the threshold is 1.
+    statistic on one scale where the threshold is 1 (the HTML table's bars use it).
     """
     value, threshold = result.value, result.threshold
     if math.isnan(value) or math.isnan(threshold):
@@ -47,37 +48,65 @@ def _is_p_value(name: str) -> bool:
         return False
 
 
+def _neg_log10(value: float) -> float:
+    return -math.log10(value) if value > 0 else math.inf
+
+
+# A bar is drawn at most this many times its threshold line high: one p-value of 1e-300 beside
+# one of 0.04 must not flatten the rest of the chart. The hover keeps the true value.
+CLIP_FACTOR = 3.0
+
+
 def scores_figure(report: DriftReport) -> Any:
-    """A bar per tested column: its score relative to its threshold (1 = the threshold)."""
+    """Each tested column's statistic against its own threshold, on a scale read at a glance.
+
+    p-value tests are drawn as -log10(p) (p = 0.05 is 1.3, p = 1e-6 is 6, higher is more drift)
+    and distances as they are, each kind in a panel of its own so that neither squeezes the
+    other; every column's threshold is a marker across its bar, bars past ``CLIP_FACTOR`` times
+    the highest threshold are cut there and say so, and the hover shows the raw value.
+    """
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     tested = [r for r in report.results if r.tested]
-    scores = [_score(r) for r in tested]
-    finite = [s for s in scores if math.isfinite(s)]
-    cap = max([2.0, *finite]) * 1.1
-    positive = [s for s in finite if s > 0]
-    # p-value tests on large samples give ratios like 1e60 beside 0.5: on a linear axis every
-    # other bar vanishes, so a wide spread gets a log axis (where 0 cannot be drawn).
-    log = bool(positive) and max(positive) / min(positive) > LOG_SPREAD
-    floor = min([*positive, 1.0]) / 10 if log else 0.0
-    shown = [max(min(s, cap), floor) if not math.isnan(s) else floor for s in scores]
-    figure = go.Figure(go.Bar(
-        x=[r.column for r in tested], y=shown,
-        marker_color=[DRIFT_COLOUR if r.drifted else STABLE_COLOUR for r in tested],
-        customdata=[[r.statistic, r.value, r.threshold, r.role] for r in tested],
-        hovertemplate=("%{x} (%{customdata[3]})<br>%{customdata[0]} = %{customdata[1]:.4g}"
-                       "<br>threshold %{customdata[2]:.4g}<extra></extra>"),
-    ))
-    # Shapes on a log axis are placed in log10 units: the threshold 1 is at 0 there.
-    figure.add_hline(y=0.0 if log else 1.0, line_dash="dash", line_color="black",
-                     annotation_text="threshold", annotation_position="top left")
-    if log:
-        figure.update_yaxes(type="log")
+    groups = [
+        ("p-value tests: -log10(p)", _neg_log10,
+         [r for r in tested if r.statistic is not None and _is_p_value(r.statistic)]),
+        ("distances", float,
+         [r for r in tested if not (r.statistic is not None and _is_p_value(r.statistic))]),
+    ]
+    groups = [group for group in groups if group[2]]
+    figure = make_subplots(rows=1, cols=max(len(groups), 1), shared_yaxes=False,
+                           subplot_titles=[title for title, _, _ in groups] or None,
+                           column_widths=[len(g[2]) for g in groups] or None,
+                           horizontal_spacing=0.08)
+    for index, (title, scale, results) in enumerate(groups, start=1):
+        values = [scale(r.value) if not math.isnan(r.value) else 0.0 for r in results]
+        lines = [scale(r.threshold) for r in results]
+        cap = CLIP_FACTOR * max(lines)
+        clipped = [v > cap for v in values]
+        shown = [min(v, cap) for v in values]
+        figure.add_trace(go.Bar(
+            x=[r.column for r in results], y=shown, name=title,
+            marker_color=[DRIFT_COLOUR if r.drifted else STABLE_COLOUR for r in results],
+            text=[f"≥{cap:.3g}" if c else "" for c in clipped], textposition="inside",
+            customdata=[[r.statistic, r.value, r.threshold, r.role, v]
+                        for r, v in zip(results, values, strict=True)],
+            hovertemplate=("%{x} (%{customdata[3]})<br>%{customdata[0]} = %{customdata[1]:.4g}"
+                           "<br>threshold %{customdata[2]:.4g}<extra></extra>"),
+        ), row=1, col=index)
+        figure.add_trace(go.Scatter(
+            x=[r.column for r in results], y=lines, mode="markers", name="threshold",
+            marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 2},
+                    "color": THRESHOLD_COLOUR},
+            customdata=[r.threshold for r in results],
+            hovertemplate="%{x}: threshold %{customdata:.4g}<extra></extra>",
+        ), row=1, col=index)
+        figure.update_yaxes(title_text=title, range=[0, cap * 1.05], row=1, col=index)
     verdict = "drift detected" if report.drifted else "no dataset drift"
     figure.update_layout(
         title=(f"{report.record.reference} → {report.record.current}: {verdict} "
-               f"({report.drifted_count}/{report.tested_count} columns)"),
-        yaxis_title="score / threshold (above 1 = drift)", xaxis_title="column",
+               f"({report.drifted_count}/{report.tested_count} columns); above the mark = drift"),
         template="plotly_white", showlegend=False,
     )
     return figure

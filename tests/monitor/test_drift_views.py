@@ -44,27 +44,52 @@ def test_to_json_is_strict_json_with_nan_as_strings(report):
     assert data["details"]["outliers"]["range_share"] > 0
 
 
-def test_scores_figure_puts_every_tested_column_against_the_threshold(report):
+def _panels(figure) -> dict[str, dict[str, tuple[float, float, float]]]:
+    """Per panel title: column -> (bar height, threshold mark, true scaled value)."""
+    panels = {}
+    for bars, marks in zip(figure.data[::2], figure.data[1::2], strict=True):
+        assert bars.type == "bar" and marks.type == "scatter"
+        panels[bars.name] = {
+            column: (height, mark, data[4])
+            for column, height, mark, data in zip(bars.x, bars.y, marks.y, bars.customdata,
+                                                  strict=True)
+        }
+    return panels
+
+
+def test_scores_figure_puts_every_tested_column_against_its_threshold(report):
     figure = report.figure()
-    bar = figure.data[0]
-    assert list(bar.x) == ["x", "y", "c"]
-    scores = dict(zip(bar.x, bar.y, strict=True))
-    assert scores["x"] > 1 > scores["y"]
-    log = figure.layout.yaxis.type == "log"
-    # The threshold line sits at score 1, which is 0 in a log axis's coordinates.
-    assert figure.layout.shapes[0].y0 == (0.0 if log else 1.0)
+    panels = _panels(figure)
+    columns = [column for panel in panels.values() for column in panel]
+    assert sorted(columns) == ["c", "x", "y"]
+    drifted = {r.column: r.drifted for r in report.results if r.tested}
+    for panel in panels.values():
+        for column, (height, mark, _) in panel.items():
+            # Above the mark means drift, whichever kind of statistic the panel holds.
+            assert (height > mark) == drifted[column], column
+    assert drifted["x"] and not drifted["y"]
+    assert "distances" in panels and panels["distances"]["x"][1] == pytest.approx(0.1)
 
 
-def test_scores_figure_uses_a_log_axis_when_scores_span_many_decades():
+def test_scores_figure_shows_p_values_as_minus_log10_and_clips_with_the_true_value():
     rng = np.random.default_rng(0)
     reference = pd.DataFrame({"moved": rng.normal(0, 1, 800), "same": rng.normal(0, 1, 800)})
     current = pd.DataFrame({"moved": rng.normal(0.6, 1, 800), "same": rng.normal(0, 1, 800)})
-    # Under 1,000 rows the automatic choice is the KS test, whose p-value ratios span decades.
-    figure = drift_report(reference, current).figure()
-    scores = dict(zip(figure.data[0].x, figure.data[0].y, strict=True))
-    assert figure.layout.yaxis.type == "log"
-    assert scores["moved"] > 1e6 and 0 < scores["same"] < 1
-    assert figure.layout.shapes[0].y0 == 0.0
+    # Under 1,000 rows the automatic choice is the KS test: p-values, one panel.
+    report = drift_report(reference, current)
+    figure = report.figure()
+    (title, panel), = _panels(figure).items()
+    assert title == "p-value tests: -log10(p)"
+    line = -np.log10(0.05)
+    height, mark, true = panel["moved"]
+    assert mark == pytest.approx(line)
+    p_moved = next(r.value for r in report.results if r.column == "moved")
+    assert true == pytest.approx(-np.log10(p_moved)) and true > 6
+    # Clipped at three times the threshold mark, labelled as such.
+    assert height == pytest.approx(3 * line)
+    assert figure.data[0].text[list(figure.data[0].x).index("moved")].startswith("≥")
+    assert 0 <= panel["same"][0] < line
+    assert figure.layout.yaxis.type != "log"
 
 
 def test_column_figures_overlay_both_distributions(report):
