@@ -17,11 +17,6 @@ from ..tracking.queries import get_run, metric_history, search_runs
 from . import charts, runs_table
 
 
-def runs_table_html(runs: Sequence[Run], max_params: int = runs_table.MAX_PARAMS) -> str:
-    """A static HTML table of runs: the fallback where widgets cannot render."""
-    return runs_table.to_html(runs, max_params)
-
-
 class StaticRuns:
     """Runs shown as a static table (no ipywidgets installed)."""
 

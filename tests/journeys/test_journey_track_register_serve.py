@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import pytest
+
+from tests.processes import stop
 
 from .conftest import WINE_SETUP, Journey, free_port, outputs, post_json, wait_http
 
@@ -80,11 +81,7 @@ def test_track_register_promote_load_serve(journey: Journey) -> None:
         assert status == 200, answer
         assert [int(v) for v in answer["predictions"]] == predictions
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=30)
 
     # A blob edited on disk is refused, naming the corruption.
     blob = journey.python(

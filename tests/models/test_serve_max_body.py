@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from jupyter_mlops.cli import cli
+from tests.processes import stop
 
 from .conftest import Trained, register
 
@@ -54,11 +55,7 @@ def served(tracking: Any, trained: Trained) -> Iterator[str]:
                 time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, timeout=60)
 
 
 def test_a_body_over_max_body_is_413_naming_the_option(served: str, trained: Trained) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import jupyter_mlops as mlops
+from jupyter_mlops.notebook import runs_table
 from jupyter_mlops.notebook.card import RunCard
-from jupyter_mlops.notebook.widgets import StaticRuns, compare_view, runs_table_html, runs_view
+from jupyter_mlops.notebook.widgets import StaticRuns, compare_view, runs_view
 
 
 def _runs():
@@ -70,7 +71,7 @@ def test_static_fallback_and_compare_figures(tracking):
     first, second = _runs()
     static = StaticRuns(mlops.search_runs())
     assert first.id in static._repr_html_() and second.id in repr(static)
-    assert "metrics.loss" in runs_table_html([first, second])
+    assert "metrics.loss" in runs_table.to_html([first, second])
     comparison = compare_view([first.id, second.id[:12]])
     assert comparison.metric == "loss"
     # Run names tell the runs apart here, so labels need no id.
