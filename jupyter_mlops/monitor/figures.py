@@ -70,17 +70,18 @@ def scores_figure(report: DriftReport) -> Any:
 
     tested = [r for r in report.results if r.tested]
     groups = [
-        ("p-value tests: -log10(p)", _neg_log10,
+        ("p-value tests: -log10(p)", "-log10(p)", _neg_log10,
          [r for r in tested if r.statistic is not None and _is_p_value(r.statistic)]),
-        ("distances", float,
+        ("distances", "distance", float,
          [r for r in tested if not (r.statistic is not None and _is_p_value(r.statistic))]),
     ]
-    groups = [group for group in groups if group[2]]
+    groups = [group for group in groups if group[3]]
+    # One panel says what it is on its y axis; two need a title each to tell them apart.
     figure = make_subplots(rows=1, cols=max(len(groups), 1), shared_yaxes=False,
-                           subplot_titles=[title for title, _, _ in groups] or None,
-                           column_widths=[len(g[2]) for g in groups] or None,
+                           subplot_titles=[g[0] for g in groups] if len(groups) > 1 else None,
+                           column_widths=[len(g[3]) for g in groups] or None,
                            horizontal_spacing=0.08)
-    for index, (title, scale, results) in enumerate(groups, start=1):
+    for index, (title, axis, scale, results) in enumerate(groups, start=1):
         values = [scale(r.value) if not math.isnan(r.value) else 0.0 for r in results]
         lines = [scale(r.threshold) for r in results]
         cap = CLIP_FACTOR * max(lines)
@@ -102,11 +103,12 @@ def scores_figure(report: DriftReport) -> Any:
             customdata=[r.threshold for r in results],
             hovertemplate="%{x}: threshold %{customdata:.4g}<extra></extra>",
         ), row=1, col=index)
-        figure.update_yaxes(title_text=title, range=[0, cap * 1.05], row=1, col=index)
+        figure.update_yaxes(title_text=axis, range=[0, cap * 1.05], row=1, col=index)
     verdict = "drift detected" if report.drifted else "no dataset drift"
     figure.update_layout(
-        title=(f"{report.record.reference} → {report.record.current}: {verdict} "
-               f"({report.drifted_count}/{report.tested_count} columns); above the mark = drift"),
+        # Two short lines: a sidebar panel is a few hundred pixels wide.
+        title=(f"{report.record.reference} → {report.record.current}<br>{verdict} "
+               f"({report.drifted_count}/{report.tested_count} columns; above the mark = drift)"),
         template="plotly_white", showlegend=False,
     )
     return figure
