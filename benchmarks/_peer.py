@@ -52,9 +52,14 @@ class BenchError(RuntimeError):
 
 def venv_python(name: str) -> Path:
     """The interpreter of the peer environment ``.bench/<name>`` (which may not exist yet)."""
+    return venv_python_at(BENCH_DIR / name)
+
+
+def venv_python_at(home: Path) -> Path:
+    """The interpreter of the virtual environment at ``home`` (which may not exist yet)."""
     scripts = "Scripts" if os.name == "nt" else "bin"
     exe = "python.exe" if os.name == "nt" else "python"
-    return BENCH_DIR / name / scripts / exe
+    return home / scripts / exe
 
 
 def _imports(python: Path, module: str) -> bool:
@@ -83,15 +88,23 @@ def peer_python(name: str, requirements: Sequence[str], module: str) -> Path:
     pathlib.Path
         The environment's ``python``.
     """
-    python = venv_python(name)
+    return environment(BENCH_DIR / name, requirements, module)
+
+
+def environment(home: Path, requirements: Sequence[str], module: str) -> Path:
+    """The ``python`` of the virtual environment at ``home``, made and filled when missing.
+
+    The tests' own peer environments (``tests/peers.py``) are made here too, in a cache
+    folder outside the clone, so both follow one recipe.
+    """
+    python = venv_python_at(home)
     if _imports(python, module):
         return python
-    home = BENCH_DIR / name
     if not python.exists():
-        print(f"[bench] creating {home.relative_to(REPO)} ...", file=sys.stderr, flush=True)
+        print(f"[peer] creating {home} ...", file=sys.stderr, flush=True)
         # sys.executable may itself be a venv's python; venv builds from the base interpreter.
         _check([sys.executable, "-m", "venv", str(home)], f"create the venv {home}")
-    print(f"[bench] pip install {' '.join(requirements)} into {home.relative_to(REPO)} ...",
+    print(f"[peer] pip install {' '.join(requirements)} into {home} ...",
           file=sys.stderr, flush=True)
     _check([str(python), "-m", "pip", "install", "-q", *requirements],
            f"install {', '.join(requirements)} into {home}")
