@@ -257,6 +257,9 @@ def audit(name: str | None, limit: int | None, as_json: bool) -> None:
 @click.option("--sample", default=1.0, show_default=True, type=click.FloatRange(0, 1),
               help="Share of requests written to the prediction log.")
 @click.option("--no-log", is_flag=True, help="Do not write the prediction log.")
+@click.option("--log-max-rows", type=click.IntRange(min=1), show_default="1000",
+              help="Rows of one request kept in the prediction log; a larger request is "
+                   "logged as a random sample of this many rows, marked as sampled.")
 @click.option("--poll", default=5.0, show_default=True, type=click.FloatRange(min=0.05),
               help="Seconds between checks of the alias (the server follows it).")
 @click.option("--trust", is_flag=True,
@@ -269,8 +272,9 @@ def audit(name: str | None, limit: int | None, as_json: bool) -> None:
 @click.option("--max-body", type=ByteSize(), show_default="256MiB",
               help="Largest request body accepted, in bytes or with a unit (10MB, 1MiB); a "
                    "larger one is answered 413 before it is parsed.")
-def serve(uri: str, host: str, port: int, sample: float, no_log: bool, poll: float,
-          trust: bool, access_log: bool, max_body: int | None) -> None:
+def serve(uri: str, host: str, port: int, sample: float, no_log: bool,
+          log_max_rows: int | None, poll: float, trust: bool, access_log: bool,
+          max_body: int | None) -> None:
     """Serve URI over HTTP (/invocations, /health, /version) until interrupted."""
     _api()
     from ..models.flavors import UntrustedModel
@@ -284,6 +288,8 @@ def serve(uri: str, host: str, port: int, sample: float, no_log: bool, poll: flo
                                "sample": sample, "poll_interval": poll}
     if max_body is not None:
         options["max_body"] = max_body
+    if log_max_rows is not None:
+        options["log_max_rows"] = log_max_rows
     try:
         run(uri, host=host, port=port, access_log=access_log, on_ready=ready, **options)
     except UntrustedModel as exc:

@@ -23,7 +23,7 @@ from ..signature import SignatureMismatch
 from .fastpath import prepared as numeric_prepared
 from .holder import ModelHolder
 from .payload import MalformedRequest, NumericRows, parse
-from .predlog import PredictionLogger
+from .predlog import MAX_ROWS, PredictionLogger
 
 log = logging.getLogger("jupyter_mlops.serving")
 
@@ -72,6 +72,7 @@ def create_app(
     batch_size: int = 1000,
     flush_interval: float = 1.0,
     max_body: int = MAX_BODY,
+    log_max_rows: int = MAX_ROWS,
 ) -> Any:
     """The ASGI app serving ``uri``.
 
@@ -93,6 +94,9 @@ def create_app(
         every ``flush_interval`` seconds.
     max_body:
         The largest request body accepted, in bytes; a larger one is a 413 before parsing.
+    log_max_rows:
+        The prediction log keeps at most this many rows of one request: a uniform random
+        sample of a larger one, marked as sampled.
 
     Returns
     -------
@@ -111,7 +115,7 @@ def create_app(
     logger = None
     if log_predictions:
         logger = PredictionLogger(current().store.registry, holder.name, sample, batch_size,
-                                  flush_interval)
+                                  flush_interval, max_rows=log_max_rows)
 
     def error(status: int, code: str, message: str, reasons: list[str] | None = None,
               version: Any = None) -> Response:
@@ -195,6 +199,7 @@ def create_app(
         if logger is not None:
             status["prediction_log"] = {"pending": logger.pending, "logged": logger.logged,
                                         "dropped": logger.dropped,
+                                        "sampled": logger.sampled,
                                         "failures": logger.failures}
         if holder.last_error:
             status["warning"] = holder.last_error

@@ -4,6 +4,11 @@ A request only appends to an in-memory queue (and only when sampled); a backgrou
 serialises the queued requests and inserts them in one transaction per batch, so the store's
 latency never reaches the client. When the store falls behind, the oldest requests beyond
 ``max_pending`` are dropped and counted rather than letting memory grow without bound.
+
+A request of more than ``max_rows`` rows (a batch scoring call) keeps a uniform random sample
+of ``max_rows`` of its rows with their predictions, so one large call cannot fill the store.
+The record says so: its ``rows`` is the request's true row count and its inputs carry
+``"sampled_from"``; the logger counts such requests and warns once.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 
 from .payload import NumericRows
 
+MAX_ROWS = 1000
+
 log = logging.getLogger("jupyter_mlops.serving")
 
 
@@ -25,18 +32,24 @@ class PredictionLogger:
     """Samples served requests and writes them to the store from a background thread."""
 
     def __init__(self, registry: Any, name: str, sample: float = 1.0, batch_size: int = 1000,
-                 interval: float = 1.0, max_pending: int = 100_000) -> None:
-        if not 0.0 <= sample <= 1.0:
-            from ...errors import InvalidInput
+                 interval: float = 1.0, max_pending: int = 100_000,
+                 max_rows: int = MAX_ROWS) -> None:
+        from ...errors import InvalidInput
 
+        if not 0.0 <= sample <= 1.0:
             raise InvalidInput(f"Sampling rate must be between 0 and 1, not {sample!r}.")
+        if max_rows < 1:
+            raise InvalidInput(f"The prediction log's row limit must be at least 1, not "
+                               f"{max_rows!r}.")
         self.registry = registry
         self.name = name
         self.sample = sample
         self.batch_size = batch_size
         self.interval = interval
         self.max_pending = max_pending
+        self.max_rows = max_rows
         self.logged = 0
+        self.sampled = 0
         self.dropped = 0
         self.failures = 0
         self._pending: collections.deque[tuple[Any, ...]] = collections.deque()
@@ -107,18 +120,49 @@ class PredictionLogger:
 
     def _row(self, created_at: float, version: int, inputs: Any, predictions_json: str,
              request_id: str | None) -> dict[str, Any]:
+        rows = len(inputs)
+        sampled_from = None
+        if rows > self.max_rows:
+            inputs, predictions_json = _sample(inputs, predictions_json, self.max_rows)
+            sampled_from = rows
+            self.sampled += 1
+            if self.sampled == 1:
+                log.warning("A request of %d rows was logged as a random sample of %d rows; "
+                            "the prediction log keeps at most %d rows per request "
+                            "(--log-max-rows).", rows, self.max_rows, self.max_rows)
         return {"name": self.name, "version": version, "request_id": request_id,
-                "created_at": created_at, "rows": len(inputs),
-                "inputs": _inputs_json(inputs), "predictions": predictions_json}
+                "created_at": created_at, "rows": rows,
+                "inputs": _inputs_json(inputs, sampled_from), "predictions": predictions_json}
 
 
-def _inputs_json(inputs: Any) -> str:
-    if isinstance(inputs, NumericRows):
-        return json.dumps({"columns": list(inputs.columns), "data": inputs.array.tolist()})
-    if hasattr(inputs, "to_json") and hasattr(inputs, "columns"):
-        # pandas writes NaN as null and dates as ISO text, in C.
-        split = inputs.to_json(orient="split", index=False, date_format="iso")
-        return split
+def _sample(inputs: Any, predictions_json: str, size: int) -> tuple[Any, str]:
+    """``size`` rows of ``inputs`` drawn uniformly, in request order, with their predictions."""
     import numpy as np
 
-    return json.dumps({"data": np.asarray(inputs).tolist()})
+    keep = np.sort(np.random.default_rng().choice(len(inputs), size, replace=False))
+    predictions = json.loads(predictions_json)
+    if isinstance(predictions, list) and len(predictions) == len(inputs):
+        predictions_json = json.dumps([predictions[i] for i in keep])
+    if isinstance(inputs, NumericRows):
+        return NumericRows(inputs.columns, inputs.array[keep]), predictions_json
+    if hasattr(inputs, "iloc"):
+        return inputs.iloc[keep], predictions_json
+    return np.asarray(inputs)[keep], predictions_json
+
+
+def _inputs_json(inputs: Any, sampled_from: int | None = None) -> str:
+    if isinstance(inputs, NumericRows):
+        body: dict[str, Any] = {"columns": list(inputs.columns), "data": inputs.array.tolist()}
+    elif hasattr(inputs, "to_json") and hasattr(inputs, "columns"):
+        # pandas writes NaN as null and dates as ISO text, in C.
+        split = inputs.to_json(orient="split", index=False, date_format="iso")
+        if sampled_from is None:
+            return split
+        body = json.loads(split)
+    else:
+        import numpy as np
+
+        body = {"data": np.asarray(inputs).tolist()}
+    if sampled_from is not None:
+        body["sampled_from"] = sampled_from
+    return json.dumps(body)
