@@ -1,4 +1,5 @@
-"""Schemathesis drives a live Jupyter server from the OpenAPI spec: no input yields a 500.
+"""Schemathesis drives a live Jupyter server from the OpenAPI spec: no input yields a 500,
+and every answer conforms to the spec (status, media type, body schema).
 
 The workspace holds a finished run with params, metrics and an artifact, a dataset with two
 versions, a registered model with two versions and two aliases, and a saved drift report.
@@ -18,9 +19,16 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from jupyter_mlops.server.spec import load_spec
 from tests.browser.conftest import TOKEN, start_lab, stop_lab
+
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 PREPARE = textwrap.dedent(
     """
@@ -142,5 +150,7 @@ def test_no_input_makes_the_server_fail(live: Live):
                                                 case.query, case.body, response.text[:300])
             if response.status_code >= 400:
                 assert set(response.json()) == {"error"}, response.text[:300]
+            # The answer is the one the spec documents: its status, media type and body.
+            case.validate_response(response, checks=CONFORMANCE)
 
         check()
