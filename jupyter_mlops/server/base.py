@@ -98,3 +98,35 @@ class MlopsHandler(APIHandler):
         if raw not in ("true", "false", "1", "0"):
             raise tornado.web.HTTPError(400, f"{name} must be true or false")
         return raw in ("true", "1")
+
+
+class UnknownRoute(MlopsHandler):
+    """Any path under the API that no route matches: the JSON error, not Jupyter's HTML page.
+
+    Registered after every route (``routes.setup_handlers``), behind the same authentication,
+    so a client that mistypes a path reads the error shape the spec documents.
+    """
+
+    def _unknown(self, path: str) -> None:
+        raise tornado.web.HTTPError(404, f"No API route {path!r}; the routes are listed in "
+                                         "jupyter_mlops/server/openapi.yaml.")
+
+    @tornado.web.authenticated
+    def get(self, path: str) -> None:
+        self._unknown(path)
+
+    @tornado.web.authenticated
+    def post(self, path: str) -> None:
+        self._unknown(path)
+
+    @tornado.web.authenticated
+    def put(self, path: str) -> None:
+        self._unknown(path)
+
+    @tornado.web.authenticated
+    def delete(self, path: str) -> None:
+        self._unknown(path)
+
+    @tornado.web.authenticated
+    def patch(self, path: str) -> None:
+        self._unknown(path)

@@ -30,7 +30,10 @@ def setup_handlers(web_app: Any) -> None:
     """Register the route table under ``<base_url>/jupyter-mlops/api/``."""
     from jupyter_server.utils import url_path_join
 
+    from ..base import UnknownRoute
+
     base = url_path_join(web_app.settings["base_url"], "jupyter-mlops", "api")
-    web_app.add_handlers(
-        ".*$", [(url_path_join(base, pattern), handler) for pattern, handler in route_table()]
-    )
+    handlers = [(url_path_join(base, pattern), handler) for pattern, handler in route_table()]
+    # Last, so it only takes what no route matched.
+    handlers.append((url_path_join(base, "(.*)"), UnknownRoute))
+    web_app.add_handlers(".*$", handlers)
