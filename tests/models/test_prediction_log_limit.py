@@ -73,3 +73,14 @@ def test_a_bad_row_limit_is_one_line():
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert "--log-max-rows" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_help_shows_the_servers_own_defaults():
+    # The CLI names them without importing the serving stack; they must not drift apart.
+    from jupyter_mlops.cli.models import serve
+    from jupyter_mlops.models.serving.app import MAX_BODY
+    from jupyter_mlops.models.serving.predlog import MAX_ROWS
+
+    shown = {option.name: getattr(option, "show_default", None) for option in serve.params}
+    assert shown["log_max_rows"] == str(MAX_ROWS)
+    assert shown["max_body"] == f"{MAX_BODY // 2**20}MiB"
