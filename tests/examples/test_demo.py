@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,6 +51,8 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# Two demo runs (real kernels) and the README commands: longer than the default limit.
+@pytest.mark.timeout(900)
 def test_demo_runs_the_pipeline_then_finds_it_cached(project: Path):
     first = run_demo(project)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -90,3 +96,93 @@ def test_demo_runs_the_pipeline_then_finds_it_cached(project: Path):
     assert "All steps cached" in second.stdout
     assert "@champion -> breast-cancer version 1" in second.stdout
     assert "breast-cancer, 1 version(s)" in second.stdout
+
+    # The README's tour commands work on this workspace exactly as written.
+    for command in readme_commands():
+        run_readme_command(project, command)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+# The README shows a run id prefix; the test puts a real one in its place.
+README_RUN_ID = "4f2a9c1e"
+
+
+def readme_commands() -> list[str]:
+    """The `jupyter mlops` commands of the tour's bash block, comments and `;` split off."""
+    text = README.read_text(encoding="utf-8")
+    tour = text[text.index("## Five-minute tour"):]
+    block = tour[tour.index("```bash\n") + 8:]
+    block = block[:block.index("```")]
+    commands = []
+    for line in block.splitlines():
+        line = line.split("  #")[0].strip()
+        commands += [part.strip() for part in line.split(";") if part.strip()]
+    assert len(commands) >= 8 and all(c.startswith("jupyter mlops ") for c in commands)
+    return commands
+
+
+def _env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items()
+            if not key.startswith("JUPYTER_MLOPS_")}
+
+
+def run_readme_command(root: Path, command: str) -> None:
+    """Run one README command in ``root`` as a user would, and check it did its job."""
+    jupyter = str(Path(sys.executable).with_name("jupyter"))
+    newest = query(root, "import jupyter_mlops as mlops; print(mlops.runs().iloc[0]['run_id'])")
+    argv = [jupyter, *shlex.split(command)[1:]]
+    # The list shows the last 8 characters (the first ones are the time, shared by many).
+    argv = [newest[-8:] if arg == README_RUN_ID else arg for arg in argv]
+    if argv[2:4] == ["serve", "breast-cancer@champion"]:
+        serve_once(root, argv)
+        return
+    done = subprocess.run(argv, cwd=root, env=_env(), capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+    assert "Traceback" not in done.stderr, command
+    assert done.stdout.strip() or done.stderr.strip(), f"{command} printed nothing"
+    if argv[2:4] == ["pipeline", "run"]:
+        assert "cached" in done.stdout + done.stderr
+    if argv[2:4] == ["runs", "list"]:
+        assert "train_" in done.stdout or "auc" in done.stdout
+    if argv[2:4] == ["runs", "show"]:
+        assert newest in done.stdout
+
+
+def serve_once(root: Path, argv: list[str]) -> None:
+    """Start the README's `serve`, predict one row over HTTP, stop it with Ctrl-C."""
+    import httpx
+
+    port = _free_port()
+    argv = [str(port) if previous == "--port" else arg
+            for previous, arg in zip(["", *argv[:-1]], argv, strict=True)]
+    process = subprocess.Popen(argv, cwd=root, env=_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/ping", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                time.sleep(0.2)
+        rows = query(root, (
+            "import jupyter_mlops as mlops, pandas as pd\n"
+            "ref = mlops.model_versions('breast-cancer').iloc[0]['datasets'][0]\n"
+            "frame = mlops.load_data(ref).drop(columns=['target'], errors='ignore').head(2)\n"
+            "print(frame.to_json(orient='split', index=False))\n"))
+        answer = httpx.post(f"{url}/invocations", json={"dataframe_split": json.loads(rows)},
+                            timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()["predictions"]) == 2
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
