@@ -107,26 +107,9 @@ class UnknownRoute(MlopsHandler):
     so a client that mistypes a path reads the error shape the spec documents.
     """
 
+    @tornado.web.authenticated
     def _unknown(self, path: str) -> None:
         raise tornado.web.HTTPError(404, f"No API route {path!r}; the routes are listed in "
                                          "jupyter_mlops/server/openapi.yaml.")
 
-    @tornado.web.authenticated
-    def get(self, path: str) -> None:
-        self._unknown(path)
-
-    @tornado.web.authenticated
-    def post(self, path: str) -> None:
-        self._unknown(path)
-
-    @tornado.web.authenticated
-    def put(self, path: str) -> None:
-        self._unknown(path)
-
-    @tornado.web.authenticated
-    def delete(self, path: str) -> None:
-        self._unknown(path)
-
-    @tornado.web.authenticated
-    def patch(self, path: str) -> None:
-        self._unknown(path)
+    get = post = put = delete = patch = _unknown
