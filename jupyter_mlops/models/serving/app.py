@@ -1,4 +1,5 @@
-"""The scoring app: MLflow's ``/invocations`` protocol plus ``/health``, ``/ping``, ``/version``.
+"""The scoring app: MLflow's ``/invocations`` protocol plus ``/health``, ``/ping``, ``/version``,
+and the Open Inference Protocol's ``/v2/...`` (``oip.py``, with its own error shape).
 
 Errors share one JSON shape, ``{"error_code": ..., "message": ..., "reasons": [...]}``: 400 for
 a body that is not one of the accepted forms, 415 for another content type, 422 for input
@@ -226,7 +227,10 @@ def create_app(
             if logger is not None:
                 logger.close()
 
+    from . import oip
+
     app = Starlette(routes=[
+        *oip.routes(holder, logger, max_body),
         Route("/invocations", invocations, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/ping", ping, methods=["GET"]),

@@ -1,0 +1,511 @@
+"""The Open Inference Protocol (KServe V2, REST) beside MLflow's ``/invocations``.
+
+``GET /v2``, ``/v2/health/live``, ``/v2/health/ready``, ``/v2/models/{name}[/versions/{v}]``,
+``.../ready`` and ``POST .../infer``, with the protocol's JSON shapes. A request gives one input
+tensor per signature column (shape ``[n]`` or ``[n, 1]``) or one 2-D tensor ``[n, columns]``
+(the only form for a tensor signature); each tensor's datatype must fit its column's type and
+its data must fit its datatype and shape. The outputs are ``predict`` and, for a model with
+``predict_proba``, ``predict_proba``; ``outputs`` in the request picks some. Triton's
+``binary_tensor_data`` extension is understood both ways, since its HTTP client sends binary
+tensors by default. Errors are ``{"error": "..."}``: 400 for the client's request, 404 for a
+model or version this server does not serve, 413 past ``max_body``, 500 for a model failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import struct
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..signature import SignatureMismatch
+from .app import THREADPOOL_BYTES, _read_body, _TooLarge
+
+if TYPE_CHECKING:
+    from ..loaded import LoadedModel
+    from .holder import ModelHolder
+    from .predlog import PredictionLogger
+
+log = logging.getLogger("jupyter_mlops.serving")
+
+HEADER_LENGTH = "inference-header-content-length"
+"""The binary extension's header: how many bytes of the body (or answer) are the JSON."""
+
+_NUMPY = {"BOOL": "bool", "UINT8": "uint8", "UINT16": "uint16", "UINT32": "uint32",
+          "UINT64": "uint64", "INT8": "int8", "INT16": "int16", "INT32": "int32",
+          "INT64": "int64", "FP16": "float16", "FP32": "float32", "FP64": "float64",
+          "BYTES": "object"}
+_INTS = frozenset({"INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"})
+_FLOATS = frozenset({"FP16", "FP32", "FP64"})
+_ALL = frozenset(_NUMPY)
+# The datatype that metadata announces for each signature type, and those a request may use.
+_ANNOUNCED = {"boolean": "BOOL", "integer": "INT32", "long": "INT64", "float": "FP32",
+              "double": "FP64", "string": "BYTES", "binary": "BYTES", "datetime": "BYTES",
+              "any": "BYTES"}
+_ACCEPTED = {"boolean": frozenset({"BOOL"}), "integer": _INTS, "long": _INTS,
+             "float": _FLOATS | _INTS, "double": _FLOATS | _INTS,
+             "string": frozenset({"BYTES"}), "binary": frozenset({"BYTES"}),
+             "datetime": frozenset({"BYTES"}), "any": _ALL}
+PREDICT = "predict"
+PROBA = "predict_proba"
+
+
+class BadRequest(Exception):
+    """The client's request, with the one-line reason it gets back (HTTP 400)."""
+
+
+@dataclass
+class Tensor:
+    name: str
+    datatype: str
+    shape: tuple[int, ...]
+    array: Any  # numpy array of ``shape``
+
+
+# -- metadata ------------------------------------------------------------------------------
+
+def model_inputs(model: LoadedModel) -> list[dict[str, Any]]:
+    """The model's inputs as the protocol's tensor metadata."""
+    signature = model.signature
+    if signature is None:
+        return []
+    if signature.is_tensor:
+        width = signature.tensor_width if signature.tensor_width is not None else -1
+        return [{"name": "input", "datatype": _ANNOUNCED.get(str(signature.tensor_type), "BYTES"),
+                 "shape": [-1, width]}]
+    return [{"name": c.name, "datatype": _ANNOUNCED.get(c.type, "BYTES"), "shape": [-1]}
+            for c in signature.columns]
+
+
+def _has_proba(model: LoadedModel) -> bool:
+    return callable(getattr(model.model, "predict_proba", None))
+
+
+def model_outputs(model: LoadedModel) -> list[dict[str, Any]]:
+    """The outputs ``infer`` can return, as tensor metadata."""
+    output = model.signature.output if model.signature is not None else {}
+    shape = list(output.get("shape") or [-1])
+    outputs = [{"name": PREDICT, "datatype": _ANNOUNCED.get(output.get("type", ""), "BYTES"),
+                "shape": shape}]
+    if _has_proba(model):
+        classes = output.get("classes")
+        outputs.append({"name": PROBA, "datatype": "FP64",
+                        "shape": [-1, len(classes) if classes else -1]})
+    return outputs
+
+
+# -- decoding a request --------------------------------------------------------------------
+
+def _flatten(data: Any, name: str) -> list[Any]:
+    """Row-major values of ``data``, flat or nested lists alike (the protocol allows both)."""
+    if not isinstance(data, list):
+        raise BadRequest(f"Input {name!r}: 'data' must be a list of values.")
+    flat: list[Any] = []
+    stack = [iter(data)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, list):
+                if len(stack) > 32:
+                    raise BadRequest(f"Input {name!r}: 'data' is nested too deeply.")
+                stack.append(iter(item))
+                break
+            flat.append(item)
+        else:
+            stack.pop()
+    return flat
+
+
+def _from_json(values: list[Any], datatype: str, name: str) -> Any:
+    import numpy as np
+
+    if datatype == "BYTES":
+        if not all(isinstance(v, str) for v in values):
+            raise BadRequest(f"Input {name!r}: BYTES data must be strings.")
+        return np.array(values, dtype=object)
+    if datatype == "BOOL":
+        if not all(isinstance(v, bool) for v in values):
+            raise BadRequest(f"Input {name!r}: BOOL data must be true or false.")
+        return np.array(values, dtype=bool)
+    integral = datatype in _INTS
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                integral and not isinstance(value, int)):
+            kind = "integers" if integral else "numbers"
+            raise BadRequest(f"Input {name!r}: {datatype} data must be {kind}; got {value!r}.")
+    target = np.dtype(_NUMPY[datatype])
+    if integral:
+        info = np.iinfo(target)
+        if values and (min(values) < info.min or max(values) > info.max):
+            raise BadRequest(f"Input {name!r}: a value is outside the range of {datatype}.")
+    return np.array(values, dtype=target)
+
+
+def _from_binary(raw: bytes, datatype: str, count: int, name: str) -> Any:
+    import numpy as np
+
+    if datatype != "BYTES":
+        dtype = np.dtype(_NUMPY[datatype]).newbyteorder("<")
+        if len(raw) != count * dtype.itemsize:
+            raise BadRequest(f"Input {name!r}: binary_data_size is {len(raw)} bytes; "
+                             f"{count} {datatype} values take {count * dtype.itemsize}.")
+        return np.frombuffer(raw, dtype=dtype).astype(_NUMPY[datatype])
+    values: list[str] = []
+    offset = 0
+    while offset < len(raw):
+        if offset + 4 > len(raw):
+            raise BadRequest(f"Input {name!r}: the binary BYTES data is cut short.")
+        (size,) = struct.unpack_from("<I", raw, offset)
+        offset += 4
+        if offset + size > len(raw):
+            raise BadRequest(f"Input {name!r}: the binary BYTES data is cut short.")
+        try:
+            values.append(raw[offset:offset + size].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadRequest(f"Input {name!r}: BYTES values must be UTF-8 text.") from None
+        offset += size
+    if len(values) != count:
+        raise BadRequest(f"Input {name!r}: the binary data holds {len(values)} values; the "
+                         f"shape needs {count}.")
+    return np.array(values, dtype=object)
+
+
+def _shape(value: Any, name: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in value):
+        raise BadRequest(f"Input {name!r}: 'shape' must be a list of non-negative integers.")
+    return tuple(value)
+
+
+def read_tensors(request: dict[str, Any], binary: bytes) -> list[Tensor]:
+    """The request's input tensors, each checked against its own datatype and shape."""
+    inputs = request.get("inputs")
+    if not isinstance(inputs, list) or not inputs:
+        raise BadRequest("The request needs 'inputs': a list of tensors, each with 'name', "
+                         "'shape', 'datatype' and 'data'.")
+    tensors: list[Tensor] = []
+    offset = 0
+    for position, item in enumerate(inputs):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise BadRequest(f"Input {position} must be an object with a 'name'.")
+        name = item["name"]
+        if any(t.name == name for t in tensors):
+            raise BadRequest(f"Input {name!r} is given more than once.")
+        datatype = item.get("datatype")
+        if datatype not in _NUMPY:
+            raise BadRequest(f"Input {name!r}: datatype {datatype!r} is not one of "
+                             f"{', '.join(_NUMPY)}.")
+        shape = _shape(item.get("shape"), name)
+        count = math.prod(shape)
+        parameters = item.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            raise BadRequest(f"Input {name!r}: 'parameters' must be an object.")
+        size = parameters.get("binary_data_size")
+        if size is not None:
+            if not isinstance(size, int) or isinstance(size, bool) or size < 0 or (
+                    offset + size > len(binary)):
+                raise BadRequest(f"Input {name!r}: binary_data_size {size!r} does not fit the "
+                                 "binary data after the JSON header.")
+            array = _from_binary(binary[offset:offset + size], datatype, count, name)
+            offset += size
+        elif "data" in item:
+            values = _flatten(item["data"], name)
+            if len(values) != count:
+                raise BadRequest(f"Input {name!r}: shape {list(shape)} needs {count} values; "
+                                 f"'data' has {len(values)}.")
+            array = _from_json(values, datatype, name)
+        else:
+            raise BadRequest(f"Input {name!r} has no 'data'.")
+        tensors.append(Tensor(name, datatype, shape, array.reshape(shape)))
+    if offset != len(binary):
+        raise BadRequest(f"{len(binary) - offset} bytes after the JSON header belong to no "
+                         "input (check each input's binary_data_size).")
+    return tensors
+
+
+def _fits(tensor: Tensor, column_type: str, what: str) -> None:
+    if tensor.datatype not in _ACCEPTED.get(column_type, _ALL):
+        wanted = _ANNOUNCED.get(column_type, "BYTES")
+        raise BadRequest(f"Input {tensor.name!r}: datatype {tensor.datatype} does not fit "
+                         f"{what} of type {column_type}; send {wanted}.")
+
+
+def model_input(model: LoadedModel, tensors: list[Tensor]) -> Any:
+    """What the model predicts on: a DataFrame of columns, or the 2-D array."""
+    import pandas as pd
+
+    signature = model.signature
+    columns = [] if signature is None or signature.is_tensor else list(signature.columns)
+    names = {c.name for c in columns}
+    if len(tensors) == 1 and tensors[0].name not in names:
+        tensor = tensors[0]
+        if len(tensor.shape) != 2:
+            raise BadRequest(f"Input {tensor.name!r} is not a column of the model; one input "
+                             f"for all columns must be 2-D [rows, columns], not "
+                             f"{list(tensor.shape)}. The model's inputs are "
+                             f"{', '.join(sorted(names)) or 'one 2-D tensor'}.")
+        if signature is None:
+            return tensor.array
+        if signature.is_tensor:
+            _fits(tensor, str(signature.tensor_type), "the tensor")
+            return tensor.array
+        if tensor.shape[1] != len(columns):
+            raise BadRequest(f"Input {tensor.name!r} has {tensor.shape[1]} columns; the model "
+                             f"takes {len(columns)}: {', '.join(c.name for c in columns)}.")
+        for column in columns:
+            _fits(tensor, column.type, f"column {column.name!r}")
+        return pd.DataFrame({c.name: tensor.array[:, j] for j, c in enumerate(columns)})
+    if signature is not None and signature.is_tensor:
+        raise BadRequest(f"The model takes one 2-D input [rows, {signature.tensor_width}]; "
+                         f"got {len(tensors)} inputs.")
+    types = {c.name: c.type for c in columns}
+    frame: dict[str, Any] = {}
+    rows: int | None = None
+    for tensor in tensors:
+        if signature is not None and tensor.name not in names:
+            raise BadRequest(f"Input {tensor.name!r} is not a column of the model; its inputs "
+                             f"are {', '.join(c.name for c in columns)}.")
+        if len(tensor.shape) == 2 and tensor.shape[1] == 1:
+            values = tensor.array[:, 0]
+        elif len(tensor.shape) == 1:
+            values = tensor.array
+        else:
+            raise BadRequest(f"Input {tensor.name!r}: a column's shape is [rows] or [rows, 1], "
+                             f"not {list(tensor.shape)}.")
+        if rows is not None and len(values) != rows:
+            raise BadRequest(f"Input {tensor.name!r} has {len(values)} rows; the inputs before "
+                             f"it have {rows}.")
+        rows = len(values)
+        if tensor.name in types:
+            _fits(tensor, types[tensor.name], f"column {tensor.name!r}")
+        frame[tensor.name] = values
+    return pd.DataFrame(frame)
+
+
+# -- encoding an answer --------------------------------------------------------------------
+
+def _datatype(array: Any) -> str:
+    kind, size = array.dtype.kind, array.dtype.itemsize
+    if kind == "b":
+        return "BOOL"
+    if kind in "iu":
+        return f"{'INT' if kind == 'i' else 'UINT'}{8 * size}"
+    if kind == "f" and size in (2, 4, 8):
+        return f"FP{8 * size}"
+    return "BYTES"
+
+
+def output_tensor(name: str, output: Any, binary: bool) -> tuple[dict[str, Any], bytes]:
+    """One output as the protocol's tensor (and its binary data when asked for)."""
+    import numpy as np
+
+    array = np.asarray(output.to_numpy() if hasattr(output, "to_numpy") else output)
+    datatype = _datatype(array)
+    if datatype == "BYTES":
+        array = np.array([str(v) for v in array.ravel()], dtype=object).reshape(array.shape)
+    tensor: dict[str, Any] = {"name": name, "datatype": datatype, "shape": list(array.shape)}
+    if not binary:
+        tensor["data"] = array.ravel().tolist()
+        return tensor, b""
+    if datatype == "BYTES":
+        raw = b"".join(struct.pack("<I", len(e)) + e
+                       for e in (v.encode("utf-8") for v in array.ravel()))
+    else:
+        raw = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+    tensor["parameters"] = {"binary_data_size": len(raw)}
+    return tensor, raw
+
+
+def _requested(request: dict[str, Any], available: list[str]) -> list[tuple[str, bool]]:
+    """(output, as binary) for each output the request asks for (all when it names none)."""
+    parameters = request.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise BadRequest("'parameters' must be an object.")
+    binary = parameters.get("binary_data_output") is True
+    outputs = request.get("outputs")
+    if outputs is None:
+        return [(name, binary) for name in available]
+    if not isinstance(outputs, list) or not all(
+            isinstance(o, dict) and isinstance(o.get("name"), str) for o in outputs):
+        raise BadRequest("'outputs' must be a list of objects, each with a 'name'.")
+    chosen = []
+    for output in outputs:
+        if output["name"] not in available:
+            raise BadRequest(f"Unknown output {output['name']!r}; the model's outputs are "
+                             f"{', '.join(available)}.")
+        own = output.get("parameters") or {}
+        chosen.append((output["name"], bool(own.get("binary_data", binary))
+                       if isinstance(own, dict) else binary))
+    return chosen
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    logged: Any = None
+    predictions: str | None = None
+    request_id: str | None = None
+
+
+def _error(status: int, message: str) -> Answer:
+    return Answer(status, json.dumps({"error": message}).encode(), {})
+
+
+def infer(model: LoadedModel, served: str, body: bytes, header_length: str | None) -> Answer:
+    """The answer to one infer request's body (no I/O: it may run in the thread pool)."""
+    if header_length is not None:
+        if not header_length.isdigit() or int(header_length) > len(body):
+            return _error(400, f"Inference-Header-Content-Length {header_length!r} is not a "
+                          f"length within the {len(body)}-byte body.")
+        split = int(header_length)
+        head, binary = body[:split], body[split:]
+    else:
+        head, binary = body, b""
+    try:
+        request = json.loads(head)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return _error(400, f"The body is not JSON: {exc}.")
+    if not isinstance(request, dict):
+        return _error(400, "The body must be a JSON object with 'inputs'.")
+    request_id = request.get("id")
+    if request_id is not None and not isinstance(request_id, str):
+        return _error(400, "'id' must be a string.")
+    available = [o["name"] for o in model_outputs(model)]
+    try:
+        chosen = _requested(request, available)
+        data = model_input(model, read_tensors(request, binary))
+        prepared = model.prepare(data)
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    except SignatureMismatch as exc:
+        return _error(400, str(exc))
+    except (ValueError, TypeError, OverflowError) as exc:
+        return _error(400, f"The inputs cannot be read as the model's input: {exc}")
+    results: dict[str, Any] = {}
+    try:
+        results[PREDICT] = model.predict_prepared(prepared)
+        if any(name == PROBA for name, _ in chosen):
+            results[PROBA] = model.model.predict_proba(prepared)
+    except (ValueError, TypeError) as exc:
+        # The model refused the values (NaN where it needs numbers, an unknown category).
+        return _error(400, f"{model.label} rejected the input: {exc}")
+    except Exception as exc:
+        log.exception("%s failed to predict", model.label)
+        return _error(500, f"{model.label} failed: {exc}")
+    answer: dict[str, Any] = {"model_name": served,
+                              "model_version": "" if model.version is None
+                              else str(model.version)}
+    if request_id is not None:
+        answer["id"] = request_id
+    outputs, raws = [], []
+    for name, as_binary in chosen:
+        tensor, raw = output_tensor(name, results[name], as_binary)
+        outputs.append(tensor)
+        raws.append(raw)
+    answer["outputs"] = outputs
+    head_out = json.dumps(answer).encode()
+    headers = {}
+    if any(raws):
+        headers["Inference-Header-Content-Length"] = str(len(head_out))
+    from .app import _listed
+
+    return Answer(200, head_out + b"".join(raws), headers, prepared,
+                  json.dumps(_listed(results[PREDICT])), request_id)
+
+
+# -- the routes ----------------------------------------------------------------------------
+
+def routes(holder: ModelHolder, logger: PredictionLogger | None, max_body: int) -> list[Any]:
+    """The V2 routes of the app serving ``holder``'s model."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from ..._version import __version__
+
+    def served_name() -> str:
+        # A run's model (runs:/<id>/model) has no registered name, and a path segment
+        # cannot hold its URI.
+        return holder.current.name or "model"
+
+    def as_json(payload: Any, status: int = 200) -> Response:
+        return Response(json.dumps(payload), status, media_type="application/json")
+
+    def error(status: int, message: str) -> Response:
+        return as_json({"error": message}, status)
+
+    def find(request: Request) -> tuple[LoadedModel | None, Response | None]:
+        model = holder.current
+        name = request.path_params["name"]
+        if name != served_name():
+            return None, error(404, f"Unknown model {name!r}; this server serves "
+                                    f"{served_name()!r} (GET /v2/models/{served_name()}).")
+        version = request.path_params.get("version")
+        if version is not None and version != str(model.version):
+            return None, error(404, f"Model {name!r} version {version!r} is not served here; "
+                                    f"this server serves version {model.version}.")
+        return model, None
+
+    async def live(request: Request) -> Response:
+        return as_json({"live": True})
+
+    async def ready(request: Request) -> Response:
+        return as_json({"ready": True})
+
+    async def server(request: Request) -> Response:
+        return as_json({"name": "jupyter-mlops", "version": __version__,
+                        "extensions": ["binary_tensor_data"]})
+
+    async def metadata(request: Request) -> Response:
+        model, refused = find(request)
+        if model is None:
+            return refused  # type: ignore[return-value]
+        return as_json({"name": served_name(), "versions": [str(model.version)],
+                        "platform": model.flavor, "inputs": model_inputs(model),
+                        "outputs": model_outputs(model)})
+
+    async def model_ready(request: Request) -> Response:
+        model, refused = find(request)
+        if model is None:
+            return refused  # type: ignore[return-value]
+        return as_json({"name": served_name(), "ready": True})
+
+    async def infer_route(request: Request) -> Response:
+        model, refused = find(request)
+        if model is None:
+            return refused  # type: ignore[return-value]
+        try:
+            body = await _read_body(request, max_body)
+        except _TooLarge:
+            return error(413, f"The request body is larger than {max_body} bytes; send fewer "
+                              "rows per request or start the server with a larger --max-body.")
+        header_length = request.headers.get(HEADER_LENGTH)
+        if len(body) > THREADPOOL_BYTES:
+            answer = await run_in_threadpool(infer, model, served_name(), body, header_length)
+        else:
+            answer = infer(model, served_name(), body, header_length)
+        headers = {"X-Model-Version": str(model.version), **answer.headers}
+        if answer.status == 200:
+            request_id = (answer.request_id or request.headers.get("x-request-id")
+                          or uuid.uuid4().hex)
+            headers["X-Request-ID"] = request_id
+            if logger is not None and answer.predictions is not None:
+                logger.record(model.version or 0, answer.logged, answer.predictions,
+                              request_id[:32])
+        binary = "Inference-Header-Content-Length" in answer.headers
+        media = "application/octet-stream" if binary else "application/json"
+        return Response(answer.body, answer.status, headers, media)
+
+    found: list[Any] = []
+    for base in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
+        found += [Route(base, metadata, methods=["GET"]),
+                  Route(base + "/ready", model_ready, methods=["GET"]),
+                  Route(base + "/infer", infer_route, methods=["POST"])]
+    return [Route("/v2", server, methods=["GET"]),
+            Route("/v2/health/live", live, methods=["GET"]),
+            Route("/v2/health/ready", ready, methods=["GET"]), *found]
