@@ -245,6 +245,12 @@ class _Runner:
     def _cached(self, parent: Any, name: str, parts: cache.KeyParts,
                 hit: cache.CacheHit) -> None:
         record = self._child(parent, name, {cache.CACHED_FROM_TAG: hit.run.id})
+        # The record stands for the outputs it reuses: their run's params and metrics, so a
+        # cached step is never shown as an empty run (the tag links it to that run).
+        if hit.run.params:
+            record.log_params(hit.run.params)
+        if hit.run.metrics:
+            record.log_metrics(hit.run.metrics)
         record.end(RunStatus.FINISHED)
         self.outputs[name] = dict(hit.outputs)
         self.source_runs[name] = hit.run.id

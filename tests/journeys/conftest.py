@@ -7,6 +7,7 @@ is SQLite or the test PostgreSQL server. Nothing of ours is called in-process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -149,3 +150,36 @@ def journey(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journey]
         env["JUPYTER_MLOPS_URI"] = request.getfixturevalue("postgres_url")
         env["JUPYTER_MLOPS_ARTIFACTS"] = str(root / ".mlops" / "artifacts")
     yield Journey(root, env)
+
+
+JUPYTER_TOKEN = "journey"
+
+
+@contextlib.contextmanager
+def jupyter_server(journey: Journey) -> Iterator[str]:
+    """A real Jupyter server (with the extension) on the workspace; yields its base URL."""
+    port = free_port()
+    config = journey.root.parent / "jupyter-config"
+    config.mkdir(exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={JUPYTER_TOKEN}",
+         f"--ServerApp.root_dir={journey.root}", "--allow-root"],
+        cwd=journey.root, env={**os.environ, **journey.env, "JUPYTER_CONFIG_DIR": str(config)},
+        # A file, not a pipe: a server's log must never fill a buffer nobody reads.
+        stdout=(config / "server.log").open("w"), stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/api/status?token={JUPYTER_TOKEN}", process)
+        yield base
+    finally:
+        from tests.processes import stop
+
+        stop(process, timeout=30)
+
+
+def get_json(url: str) -> Any:
+    """GET ``url`` with the journey server's token; the decoded JSON answer."""
+    request = urllib.request.Request(url, headers={"Authorization": f"token {JUPYTER_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())

@@ -68,6 +68,8 @@ def _summary(run: Any) -> dict[str, Any]:
         "status": run.status.value, "start_time": run.start_time, "end_time": run.end_time,
         "parent_id": run.parent_id, "params": run.params, "metrics": run.metrics,
         "tags": run.tags,
+        # A cached pipeline step: the run whose outputs (and metrics) it reused.
+        "cached_from": run.tags.get("mlops.cached_from"),
     }
 
 
