@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class MetricComparison:
     then: float | None
     now: float | None
     equal: bool
+    timing: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class Reproduction:
     @property
     def ok(self) -> bool:
         """Whether it ran to the end and every metric matched."""
-        return self.status is RunStatus.FINISHED and all(m.equal for m in self.metrics)
+        return self.status is RunStatus.FINISHED and all(
+            m.equal or m.timing for m in self.metrics)
 
     def __str__(self) -> str:
         lines = [f"Reproduction of run {self.original_id} as run {self.run_id}: "
@@ -74,7 +77,7 @@ class Reproduction:
             width = max(len(m.key) for m in self.metrics)
             lines.append(f"\n{'metric':<{width}}  {'then':>14}  {'now':>14}  ")
             for m in self.metrics:
-                mark = "=" if m.equal else "≠"
+                mark = "=" if m.equal else "~ (timing)" if m.timing else "≠"
                 lines.append(f"{m.key:<{width}}  {_num(m.then):>14}  {_num(m.now):>14}  {mark}")
         lines.append(f"\npython    {self.python[0] or '?'} -> {self.python[1]}"
                      if self.python[0] != self.python[1] else f"\npython    {self.python[1]}")
@@ -125,6 +128,9 @@ def reproduce(run_id: str, tolerance: float = 1e-6, kernel_name: str | None = No
     original = track.store.runs.get(track.store.runs.resolve_id(run_id))
     if original.status is RunStatus.RUNNING:
         raise Conflict(f"Run {original.id} is still running; reproduce it once it has ended.")
+    if original.source is not None and original.source.type == "notebook" and \
+            original.source.cell and original.parent_id is None:
+        return _replay_tracked_cell(original, tolerance, kernel_name, keep)
     snapshot = _snapshot(original, EXECUTED_PREFIX)
     text = track.store.artifacts.get_bytes(snapshot.digest).decode("utf-8")
     nb = json.loads(text)
@@ -175,6 +181,113 @@ def reproduce(run_id: str, tolerance: float = 1e-6, kernel_name: str | None = No
         platform=(then_env.platform if then_env else None, now_env.platform),
         packages=compare_packages(then_env, now_env), notes=notes, failure=result.failure,
     )
+
+
+def _replay_tracked_cell(original: Run, tolerance: float, kernel_name: str | None,
+                         keep: str | None) -> Reproduction:
+    """A ``%%mlops_track`` run: the cells before it and the tracked cell, as captured then,
+    executed in a scratch workspace, so that nothing the cells do (register, alias, save a
+    report, version data) reaches the shared one. The runs the cell produced there (nested
+    included) are compared with the original's; the outcome is recorded here as one run."""
+    from ..config import resolve_workspace
+    from ..session import current
+    from ..store import Store
+    from ..tracking import capture
+    from ..tracking.run import start_run
+    from .execution import StepTask, execute_step
+
+    track = current()
+    snapshot = _snapshot(original, "notebook")
+    nb = json.loads(track.store.artifacts.get_bytes(snapshot.digest).decode("utf-8"))
+    nb["cells"] = _cells_until(original, nb)
+    # Params of a tracked cell are what it logged (autolog's), not notebook parameters.
+    nb.setdefault("metadata", {}).pop("papermill", None)
+    if kernel_name is None and not nb["metadata"].get("kernelspec", {}).get("name"):
+        kernel_name = "python3"  # a notebook saved before its kernel was chosen: the default
+    scratch = Path(tempfile.mkdtemp(prefix="mlops-reproduce-"))
+    try:
+        (scratch / ".mlops").mkdir()
+        workspace = resolve_workspace(scratch, uri=f"sqlite:///{scratch / '.mlops' / 'mlops.db'}",
+                                      artifacts=str(scratch / ".mlops" / "artifacts"))
+        notebook = scratch / Path(snapshot.path).name
+        notebook.write_text(json.dumps(nb), encoding="utf-8")
+        env = {"JUPYTER_MLOPS_URI": workspace.uri, "JUPYTER_MLOPS_ARTIFACTS": workspace.artifacts,
+               "JUPYTER_MLOPS_NOTEBOOK": str(notebook), "JUPYTER_MLOPS_RUN_ID": ""}
+        result = execute_step(StepTask(
+            step=original.name, notebook=str(notebook), parameters={}, env=env,
+            token=f"reproduce-{original.id}", kernel_name=kernel_name, cwd=str(scratch),
+            output_path=str(scratch / ".mlops-reproduce" / "executed.ipynb")))
+        produced, nested = _produced(Store.open(workspace, cache=False), original)
+        if keep is not None:
+            shutil.copytree(scratch, keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    then_children = {c.name: c for c in _children(track.store, original)}
+    metrics = compare_metrics(original.metrics, produced.metrics if produced else {}, tolerance)
+    for name, child in sorted(then_children.items()):
+        metrics += compare_metrics({f"{name}/{k}": v for k, v in child.metrics.items()},
+                                   {f"{name}/{k}": v for k, v in nested.get(name, {}).items()},
+                                   tolerance)
+    ok = result.ok and produced is not None and produced.status is RunStatus.FINISHED
+    notes = [result.error] if result.error else []
+    if produced is None and result.ok:
+        notes.append(f"the replayed cells produced no run named {original.name!r}")
+    run = start_run(name=f"reproduce-{original.name}", experiment=original.experiment,
+                    tags={REPRODUCES_TAG: original.id})
+    run.set_source(Source("reproduce", path=original.source.path if original.source else None))
+    if produced is not None and produced.metrics:
+        run.log_metrics(produced.metrics)
+    if result.notebook is not None:
+        run.log_bytes(result.notebook.encode("utf-8"), f"executed/{Path(snapshot.path).name}")
+    status = RunStatus.FINISHED if ok else RunStatus.FAILED
+    run.end(status, result.failure.summary() if result.failure else
+            (result.error or (notes[0] if notes else None)))
+    now_env = capture.environment(with_packages=True)
+    then_env = (track.store.runs.environment(original.environment_digest)
+                if original.environment_digest else None)
+    return Reproduction(
+        original_id=original.id, run_id=run.id, status=status, tolerance=tolerance,
+        metrics=metrics, python=(then_env.python if then_env else None, now_env.python),
+        platform=(then_env.platform if then_env else None, now_env.platform),
+        packages=compare_packages(then_env, now_env), notes=notes, failure=result.failure)
+
+
+def _cells_until(run: Run, nb: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshot's code cells before the tracked one, then the tracked cell as it ran."""
+    assert run.source is not None and run.source.cell is not None
+    wanted = run.source.cell.strip()
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    texts = ["".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source"))
+             for c in code]
+    matches = [i for i, text in enumerate(texts) if text.strip() == wanted]
+    if not matches:
+        raise NotFound(
+            f"Run {run.id}'s notebook snapshot does not hold the tracked cell (it was edited "
+            "before the notebook was saved); save the notebook and track the cell again.")
+    cells = []
+    for number, cell in enumerate([*code[:matches[-1]], {"source": run.source.cell}]):
+        cells.append({"id": f"replay-{number}", "cell_type": "code", "metadata": {},
+                      "outputs": [],
+                      "execution_count": None, "source": cell["source"]})
+    return cells
+
+
+def _children(store: Any, run: Run) -> list[Run]:
+    found = store.search(experiments=None, filter=f"parent_id = '{run.id}'", order_by=[],
+                         max_results=None, offset=0, deleted=False)
+    return list(found)
+
+
+def _produced(store: Any, original: Run) -> tuple[Run | None, dict[str, dict[str, float]]]:
+    """The top-level run named as the original in the scratch store, and its children's
+    metrics by name."""
+    runs = store.search(experiments=None, filter=None, order_by=[], max_results=None,
+                        offset=0, deleted=False)
+    tops = [r for r in runs if r.parent_id is None and r.name == original.name]
+    if not tops:
+        return None, {}
+    top = tops[0]
+    return top, {r.name: dict(r.metrics) for r in runs if r.parent_id == top.id}
 
 
 def _snapshot(run: Run, executed_prefix: str) -> Any:
@@ -231,8 +344,16 @@ def compare_metrics(then: dict[str, float], now: dict[str, float],
             equal = math.isnan(a) and math.isnan(b)
         else:
             equal = math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
-        rows.append(MetricComparison(key, a, b, equal))
+        rows.append(MetricComparison(key, a, b, equal, timing=is_timing(key)))
     return rows
+
+
+def is_timing(key: str) -> bool:
+    """Whether a metric measures time (``fit_time``, ``duration``): shown, never compared."""
+    return bool(_TIMING.search(key.rpartition("/")[2]))
+
+
+_TIMING = re.compile(r"(^|_)(time|seconds|secs|duration|latency)$")
 
 
 def compare_packages(then: Environment | None, now: Environment) -> list[PackageChange]:
