@@ -63,10 +63,12 @@ def failure(nb: Any) -> CellFailure | None:
             injected += 1
         if cell.get("cell_type") != "code":
             continue
+        exited = False
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
             if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
+                exited = True
                 continue
             source = cell.get("source", "")
             return CellFailure(
@@ -77,6 +79,8 @@ def failure(nb: Any) -> CellFailure | None:
                 evalue=str(output.get("evalue", "")),
                 traceback=_ANSI.sub("", "\n".join(output.get("traceback", []))),
             )
+        if exited:
+            return None  # execution stopped there, successfully: the cells after did not run
         if cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
             source = cell.get("source", "")
             return CellFailure(index + 1 - injected, cell.get("execution_count"),

@@ -1,5 +1,6 @@
 """Journey 5 (pipelines): run a two-step pipeline, run it again, change a param.
 
+The first step ends with ``sys.exit(0)``, which is success.
 `jupyter mlops pipeline run` is a subprocess; the second run shows both steps as cached, in the
 CLI's table and in the REST API of a real Jupyter server (each cached step's run linked to the
 run that produced its outputs, with that run's metrics); a changed param reruns only its step.
@@ -38,6 +39,9 @@ PREPARE = [
      "os.makedirs('data', exist_ok=True)\n"
      "with open('data/numbers.txt', 'w') as out:\n"
      "    out.write('\\n'.join(str(i) for i in range(count)))", []),
+    # Ending a notebook early with exit status 0 is success, as papermill treats it.
+    ("import sys\nsys.exit(0)", []),
+    ("open('not-reached.txt', 'w').close()", []),
 ]
 
 TOTAL = [
@@ -73,6 +77,8 @@ def test_pipeline_run_again_is_cached_and_a_param_reruns_its_step(journey: Journ
 
     first = _states(journey)
     assert {step: s["state"] for step, s in first.items()} == {"prepare": "ran", "total": "ran"}
+    assert (journey.root / "data" / "numbers.txt").is_file()
+    assert not (journey.root / "not-reached.txt").exists()  # sys.exit(0) ended the step
 
     # Run again: nothing changed, both steps cached; the table says so and names the source.
     again = journey.cli("pipeline", "run")
