@@ -91,6 +91,12 @@ def _v5_value_prefix_indexes(connection: Connection) -> None:
             index.create(connection, checkfirst=True)
 
 
+def _v6_evaluations_alerts_logged_models(connection: Connection) -> None:
+    # New tables only.
+    new = [schema.evaluations, schema.alert_rules, schema.notifications, schema.logged_models]
+    schema.metadata.create_all(connection, tables=new, checkfirst=True)
+
+
 # (version, description, migration from the version before). Append only; never edit one that
 # has shipped.
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -100,6 +106,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
      _v4_listing_indexes),
     (5, "param and tag indexes on a bounded value prefix (any value length on every backend)",
      _v5_value_prefix_indexes),
+    (6, "evaluations, alert rules and notifications, MLflow logged models",
+     _v6_evaluations_alerts_logged_models),
 ]
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # On PostgreSQL, param and tag values are indexed by their first VALUE_PREFIX characters
 # (schema v5): a whole value of up to 64 KiB does not fit in a btree entry (2,704 bytes), and
@@ -422,3 +422,83 @@ dataset_files = Table(
 BLOB_REFERENCES.append((dataset_versions, "storage_digest"))
 BLOB_REFERENCES.append((dataset_versions, "profile_digest"))
 BLOB_REFERENCES.append((dataset_files, "digest"))
+
+
+# --- Evaluations, alerts, MLflow logged models (schema v6) ---
+# Sliced evaluations of registered model versions, their verdict (the blessing), skew reports
+# and shadow replays. ``kind`` tells them apart ("evaluation", "replay", "skew"). The model, its
+# baseline and the data are plain references, like drift reports, so a record outlives what it
+# names; ``details`` holds every slice's metrics and every check (store/evaluations.py).
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(32), nullable=False, server_default="evaluation"),
+    Column("created_at", Double, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("data", String(1024), nullable=False),
+    Column("baseline", String(512)),
+    Column("label", String(1024), nullable=False),
+    Column("task", String(32), nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("blessed", Boolean, nullable=False),
+    Column("failures", Text, nullable=False),
+    Column("details", Text, nullable=False),
+    Index(None, "name", "version", "created_at"),
+    Index(None, "kind", "created_at"),
+)
+
+# Alert rules (what each watches: drift, skew, performance, evaluations, registry events; where
+# to tell) and every notification sent for one, so a webhook is delivered once per event however
+# often the check runs (``event_key`` is unique per rule).
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("created_at", Double, nullable=False),
+    Column("watches", String(32), nullable=False),
+    Column("model", String(512)),
+    Column("notify", String(2048), nullable=False),
+    # Thresholds and options of the rule, as JSON; the signing secret never goes here.
+    Column("condition", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("deleted_at", Double),
+    Index(None, "watches", "enabled"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("rule_id", ID, ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False),
+    Column("event_key", String(512), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("response_code", Integer),
+    Column("error", Text),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("rule_id", "event_key"),
+    Index(None, "created_at"),
+)
+
+# MLflow 3's logged models (``/api/2.0/mlflow/logged-models``), kept for the MLflow bridges:
+# the id is MLflow's ``m-<32 hex>``; the files live under the run's artifacts or their own
+# prefix in the artifact store (``artifact_location``); params, tags and metrics are JSON.
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id"), nullable=False),
+    Column("run_id", ID),
+    Column("name", String(255), nullable=False),
+    Column("model_type", String(255)),
+    Column("status", String(32), nullable=False),
+    Column("artifact_location", String(2048), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("details", Text, nullable=False),
+    Index(None, "experiment_id", "created_at"),
+    Index(None, "run_id"),
+)

@@ -25,35 +25,9 @@ from .fastpath import prepared as numeric_prepared
 from .holder import ModelHolder
 from .payload import MalformedRequest, NumericRows, parse
 from .predlog import MAX_ROWS, PredictionLogger
+from .wire import MAX_BODY, THREADPOOL_BYTES, THREADPOOL_ROWS, TooLarge, listed, read_body
 
 log = logging.getLogger("jupyter_mlops.serving")
-
-THREADPOOL_ROWS = 512
-"""Requests with more rows than this predict in the thread pool, off the event loop."""
-THREADPOOL_BYTES = 64 * 1024
-"""Bodies larger than this are parsed in the thread pool, so /ping and others never wait."""
-MAX_BODY = 256 * 1024 * 1024
-"""The default request-size limit (``max_body``), checked before a byte is parsed."""
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Any, limit: int) -> bytes:
-    """The body, refused as soon as it passes ``limit`` (whatever Content-Length claims)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
 
 def _starlette() -> Any:
     try:
@@ -140,8 +114,8 @@ def create_app(
     async def invocations(request: Request) -> Response:
         model, fast = holder.active
         try:
-            body = await _read_body(request, max_body)
-        except _TooLarge:
+            body = await read_body(request, max_body)
+        except TooLarge:
             return error(413, "REQUEST_TOO_LARGE",
                          f"The request body is larger than {max_body} bytes; send fewer rows "
                          "per request or start the server with a larger --max-body.",
@@ -183,7 +157,7 @@ def create_app(
             log.exception("%s failed to predict", model.label)
             return error(500, "PREDICTION_FAILED", f"{model.label} failed: {exc}",
                          version=model.version)
-        predictions = json.dumps(_listed(output))
+        predictions = json.dumps(listed(output))
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         if logger is not None:
             logger.record(model.version or 0, logged, predictions, request_id[:32])
@@ -239,12 +213,3 @@ def create_app(
     app.state.holder = holder
     app.state.prediction_log = logger
     return app
-
-
-def _listed(output: Any) -> Any:
-    """Predictions as JSON-ready lists (NumPy arrays, pandas Series or DataFrames)."""
-    if hasattr(output, "to_dict") and hasattr(output, "columns"):
-        return output.to_dict(orient="records")
-    if hasattr(output, "tolist"):
-        return output.tolist()
-    return list(output) if isinstance(output, tuple) else output

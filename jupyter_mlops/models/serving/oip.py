@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..signature import SignatureMismatch
-from .app import THREADPOOL_BYTES, _read_body, _TooLarge
+from .wire import THREADPOOL_BYTES, TooLarge, listed, read_body
 
 if TYPE_CHECKING:
     from ..loaded import LoadedModel
@@ -411,10 +411,9 @@ def infer(model: LoadedModel, served: str, body: bytes, header_length: str | Non
     headers = {}
     if any(raws):
         headers["Inference-Header-Content-Length"] = str(len(head_out))
-    from .app import _listed
 
     return Answer(200, head_out + b"".join(raws), headers, prepared,
-                  json.dumps(_listed(results[PREDICT])), request_id)
+                  json.dumps(listed(results[PREDICT])), request_id)
 
 
 # -- the routes ----------------------------------------------------------------------------
@@ -480,8 +479,8 @@ def routes(holder: ModelHolder, logger: PredictionLogger | None, max_body: int) 
         if model is None:
             return refused  # type: ignore[return-value]
         try:
-            body = await _read_body(request, max_body)
-        except _TooLarge:
+            body = await read_body(request, max_body)
+        except TooLarge:
             return error(413, f"The request body is larger than {max_body} bytes; send fewer "
                               "rows per request or start the server with a larger --max-body.")
         header_length = request.headers.get(HEADER_LENGTH)
