@@ -3,9 +3,12 @@
 The run's notebook snapshot (the executed notebook a pipeline step, the ``mlops`` papermill
 engine or a notebook capture stored as an ``.ipynb`` artifact) is executed in a fresh kernel, in
 a scratch folder holding the data versions the run read (its stored inputs; upstream outputs
-come back through ``upstream()``), with the params it recorded, as a new run tagged
-``mlops.reproduces``. The result sets the metrics side by side (equal within a tolerance, or
-the differences) and the environment (python, platform, package versions then and now).
+come back through ``upstream()``), with the params it recorded, against a scratch workspace
+seeded with what it reads (``store/seed.py``), so that nothing it does (register a model, move
+an alias, version data) reaches the shared one. The outcome is recorded in the shared workspace
+as one new run tagged ``mlops.reproduces``. The result sets the metrics side by side (equal
+within a tolerance, or the differences) and the environment (python, platform, package versions
+then and now).
 """
 
 from __future__ import annotations
@@ -147,40 +150,86 @@ def reproduce(run_id: str, tolerance: float = 1e-6, kernel_name: str | None = No
         notebook = scratch / ".mlops-reproduce" / Path(snapshot.path).name
         notebook.parent.mkdir(parents=True)
         notebook.write_text(text, encoding="utf-8")
-        run = start_run(name=f"reproduce-{original.name}", experiment=original.experiment,
-                        tags={REPRODUCES_TAG: original.id})
-        run.set_source(Source("reproduce", path=snapshot.path))
-        workspace = track.store.workspace
-        env = {ATTACH_ENV: run.id, "JUPYTER_MLOPS_URI": workspace.uri,
-               "JUPYTER_MLOPS_ARTIFACTS": workspace.artifacts}
+        target, attached = _scratch_store(track.store, original, scratch)
+        shared = track.store.workspace
+        # The step runs against the scratch workspace: whatever it registers, aliases, versions
+        # or saves stays there. Blobs go to the shared artifact store (write-once, by digest),
+        # so the data versions and upstream outputs it reads are found without copying them.
+        # Nobody else sees the scratch run, so no reaper may judge its heartbeat stale.
+        env = {ATTACH_ENV: attached, "JUPYTER_MLOPS_URI": target.workspace.uri,
+               "JUPYTER_MLOPS_ARTIFACTS": shared.artifacts, "JUPYTER_MLOPS_DEAD_AFTER": "1e9"}
         if UPSTREAM_TAG in original.tags:
             env[UPSTREAM_ENV] = original.tags[UPSTREAM_TAG]
         if params:
-            run.log_params(params)
+            target.runs.log_params(attached, {k: str(v) for k, v in params.items()})
         result = execute_step(StepTask(
             step=original.name, notebook=str(notebook), parameters=params, env=env,
-            token=run.id, kernel_name=kernel_name, cwd=str(scratch),
+            token=attached, kernel_name=kernel_name, cwd=str(scratch),
             output_path=str(scratch / ".mlops-reproduce" / "executed.ipynb")))
-        if result.notebook is not None:
-            run.log_bytes(result.notebook.encode("utf-8"),
-                          f"{EXECUTED_PREFIX}/{Path(snapshot.path).name}")
-        status = RunStatus.FINISHED if result.ok else RunStatus.FAILED
-        run.end(status, result.failure.summary() if result.failure else result.error)
+        produced = target.runs.get(attached)
+        target.engine.dispose()
         if keep is not None:
             shutil.copytree(scratch, keep, dirs_exist_ok=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    again = track.store.runs.get(run.id)
+    run = start_run(name=f"reproduce-{original.name}", experiment=original.experiment,
+                    tags={REPRODUCES_TAG: original.id})
+    run.set_source(Source("reproduce", path=snapshot.path))
+    if params:
+        run.log_params(params)
+    if produced.metrics:
+        run.log_metrics(dict(produced.metrics))
+    if result.notebook is not None:
+        run.log_bytes(result.notebook.encode("utf-8"),
+                      f"{EXECUTED_PREFIX}/{Path(snapshot.path).name}")
+    status = RunStatus.FINISHED if result.ok else RunStatus.FAILED
+    run.end(status, result.failure.summary() if result.failure else result.error)
     now_env = capture.environment(with_packages=True)
     then_env = (track.store.runs.environment(original.environment_digest)
                 if original.environment_digest else None)
     return Reproduction(
         original_id=original.id, run_id=run.id, status=status, tolerance=tolerance,
-        metrics=compare_metrics(original.metrics, again.metrics, tolerance),
+        metrics=compare_metrics(original.metrics, dict(produced.metrics), tolerance),
         python=(then_env.python if then_env else None, now_env.python),
         platform=(then_env.platform if then_env else None, now_env.platform),
         packages=compare_packages(then_env, now_env), notes=notes, failure=result.failure,
     )
+
+
+def _scratch_store(shared: Any, original: Run, scratch: Path) -> tuple[Any, str]:
+    """A SQLite workspace in ``scratch`` seeded with what the step reads of the shared one
+    (its upstream steps' runs, the data versions it read, the registry), and the id of a
+    RUNNING run there for the step's kernel to attach to."""
+    import os
+    import time
+
+    from ..config import resolve_workspace
+    from ..store import Store
+    from ..store.seed import seed
+    from ..tracking.ids import new_run_id
+    from .runner import UPSTREAM_TAG
+
+    (scratch / ".mlops").mkdir(exist_ok=True)
+    workspace = resolve_workspace(scratch, uri=f"sqlite:///{scratch / '.mlops' / 'mlops.db'}",
+                                  artifacts=shared.workspace.artifacts)
+    target = Store.open(workspace, cache=False)
+    upstream_runs: list[str] = []
+    if UPSTREAM_TAG in original.tags:
+        try:
+            described = json.loads(original.tags[UPSTREAM_TAG])
+        except ValueError:
+            described = {}
+        upstream_runs = [entry["run_id"] for entry in described.values()
+                         if isinstance(entry, dict) and entry.get("run_id")]
+    datasets = [link.ref for link in original.lineage
+                if link.direction == "input" and link.kind == "dataset"]
+    seed(shared.engine, target.engine, runs=upstream_runs, datasets=datasets)
+    attached = new_run_id()
+    target.runs.create(attached, original.experiment, original.name, time.time(),
+                       source=Source("reproduce", path=original.source.path
+                                     if original.source else None),
+                       host=None, pid=os.getpid(), tags={REPRODUCES_TAG: original.id})
+    return target, attached
 
 
 def _replay_tracked_cell(original: Run, tolerance: float, kernel_name: str | None,
