@@ -38,10 +38,14 @@ class Entry(Generic[T]):
 class Registry(Generic[T]):
     """Named plugins of one kind, from ``register`` calls and one entry-point group."""
 
-    def __init__(self, group: str, kind: str, hint: str = "") -> None:
+    def __init__(self, group: str, kind: str, hint: str = "", *,
+                 instantiate: bool = True) -> None:
         self.group = group
         self.kind = kind
         self.hint = hint
+        # Plugins that are objects (flavors, dialects) come as classes in entry points and are
+        # instantiated; plugins that are factories (executors) are registered as they are.
+        self.instantiate = instantiate
         self._entries: dict[str, Entry[T]] = {}
         self._loaded = False
         self._lock = threading.RLock()
@@ -107,7 +111,8 @@ class Registry(Generic[T]):
                     continue
                 try:
                     loaded = point.load()
-                    value = loaded() if isinstance(loaded, type) else loaded
+                    value = loaded() if self.instantiate and isinstance(loaded, type) \
+                        else loaded
                 except Exception as exc:  # a broken third-party plugin must not break ours
                     log.warning("jupyter-mlops: skipped the %s plugin %r (%s): %s",
                                 self.kind, point.name, point.value, exc)

@@ -78,3 +78,53 @@ def test_entry_points_load_once_and_a_broken_one_is_skipped_with_a_warning(
     assert next(registry.ordered()).priority == 5
     assert calls == [group]
     assert "skipped the widget plugin 'broken'" in caplog.text
+
+
+class _Factory:
+    """A plugin that is a factory: the registry must keep the class, not make an instance."""
+
+    def __init__(self, jobs: int = 1, address: str | None = None) -> None:
+        self.jobs = jobs
+
+
+def test_a_factory_registry_keeps_an_entry_points_class_as_it_is(monkeypatch: pytest.MonkeyPatch):
+    group = "jupyter_mlops.test_factories"
+    points = [metadata.EntryPoint("made", f"{__name__}:_Factory", group)]
+    monkeypatch.setattr(metadata, "entry_points", _entry_points(points))
+    registry: Registry[type] = Registry(group, "executor", instantiate=False)
+    assert registry.get("made") is _Factory
+    assert registry.get("made")(jobs=3).jobs == 3
+
+
+def test_built_in_executors_register_as_a_third_party_would():
+    from jupyter_mlops.pipeline import executors, register_executor
+    from jupyter_mlops.pipeline.executors.dask import DaskExecutor
+    from jupyter_mlops.pipeline.executors.local import LocalExecutor
+
+    assert executors.EXECUTORS.get("local") is LocalExecutor
+    assert executors.EXECUTORS.get("dask") is DaskExecutor
+    register_executor("third", LocalExecutor)
+    try:
+        assert executors.names() == ["dask", "local", "third"]
+        made = executors.create("third", jobs=2)
+        made.close()
+        assert isinstance(made, LocalExecutor)
+    finally:
+        executors.unregister("third")
+    assert "third" not in executors.names()
+
+
+def test_cli_help_lists_the_registered_executors():
+    import subprocess
+    import sys
+
+    # The help is built from names(): a registered executor shows up in it.
+    code = ("import sys; from jupyter_mlops.pipeline import register_executor; "
+            "from jupyter_mlops.pipeline.executors import LocalExecutor; "
+            "register_executor('third', LocalExecutor); "
+            "from jupyter_mlops.cli import cli; "
+            "cli(['pipeline', 'run', '--help'], prog_name='jupyter mlops')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    flat = " ".join(done.stdout.split())
+    assert "Where steps run: dask, local, third (the registered executors)" in flat

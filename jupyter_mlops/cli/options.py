@@ -74,6 +74,29 @@ def json_option(func: F) -> F:
     )(func)
 
 
+class NamesOption(click.Option):
+    """An option whose help lists a registry's names, looked up only when its help is shown.
+
+    ``help`` holds ``{names}``, filled from ``names()``: the registry (and its entry points)
+    loads for this command's ``--help`` only, never for another command's.
+    """
+
+    def __init__(self, *args: Any, names: Callable[[], list[str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._template = self.help or ""
+        self._names = names
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = self._template.format(names=", ".join(self._names()))
+        return super().get_help_record(ctx)
+
+
+def _executor_names() -> list[str]:
+    from ..pipeline.executors import names
+
+    return names()
+
+
 def executor_options(what: str) -> Callable[[F], F]:
     """``--jobs``, ``--executor`` and ``--address``: where and how widely ``what`` run."""
 
@@ -82,8 +105,9 @@ def executor_options(what: str) -> Callable[[F], F]:
                             help="The Dask scheduler (tcp://host:8786); default: a local "
                                  "cluster.")(func)
         func = click.option("--executor", default="local", show_default=True, metavar="NAME",
-                            help=f"Where {what} run: local, dask, or a registered "
-                                 "executor.")(func)
+                            cls=NamesOption, names=_executor_names,
+                            help=f"Where {what} run: {{names}} (the registered "
+                                 "executors).")(func)
         return click.option("-j", "--jobs", type=click.IntRange(min=1), default=1,
                             show_default=True,
                             help=f"How many independent {what} may run at once.")(func)

@@ -71,7 +71,7 @@ def test_a_registered_executor_runs_steps_like_the_built_in_ones(project: Path):
         result = run_pipeline("one.yaml", executor="recording")
         assert result.ok and Recording.ran == ["plain"]
     finally:
-        executors._registry.pop("recording", None)
+        executors.unregister("recording")
     with pytest.raises(InvalidInput, match=r"No executor named 'recording'\. Known executors: "
                                            r"dask, local"):
         executors.create("recording")
