@@ -24,6 +24,7 @@ from .runs import Runs
 if TYPE_CHECKING:
     from .datasets import Datasets
     from .drift import DriftReports
+    from .logged_models import LoggedModels
     from .registry import Registry
 
 __all__ = ["ArtifactStore", "Runs", "Store"]
@@ -63,6 +64,12 @@ class Store:
         from .drift import DriftReports
 
         return DriftReports(self.engine)
+
+    @functools.cached_property
+    def logged_models(self) -> LoggedModels:
+        from .logged_models import LoggedModels
+
+        return LoggedModels(self.engine)
 
     @classmethod
     def open(cls, workspace: Workspace, cache: bool = True) -> Store:

@@ -37,3 +37,4 @@ def setup_handlers(web_app: Any) -> None:
     # Last, so it only takes what no route matched.
     handlers.append((url_path_join(base, "(.*)"), UnknownRoute))
     web_app.add_handlers(".*$", handlers)
+    importlib.import_module(f"{__name__}.mlflow").setup(web_app)  # MLflow's API, its own mount
