@@ -128,3 +128,45 @@ def test_cli_help_lists_the_registered_executors():
     assert done.returncode == 0, done.stderr
     flat = " ".join(done.stdout.split())
     assert "Where steps run: dask, local, third (the registered executors)" in flat
+
+
+def test_built_in_statistics_register_as_a_third_party_would_and_hints_follow_names():
+    import pandas as pd
+
+    from jupyter_mlops import drift_report
+    from jupyter_mlops.errors import InvalidInput
+    from jupyter_mlops.monitor import Statistic, register, statistics
+    from jupyter_mlops.monitor.statistics.ks import KS
+
+    assert statistics.STATISTICS.get("ks") is KS is statistics.get("ks")
+    counts_only = Statistic("share of the first category", "distance", 0.2,
+                            counts=lambda ref, cur: abs(ref[0] / ref.sum() - cur[0] / cur.sum()))
+    register("first_share", counts_only)
+    try:
+        assert "first_share" in statistics.names("counts")
+        assert "first_share" not in statistics.names("values")
+        frame = pd.DataFrame({"x": [float(i) for i in range(40)]})
+        report = drift_report(frame, frame + 1.0, method="first_share")
+        # The hint for a statistic that does not fit is built from the registry's names.
+        assert f"does not apply to numbers; use {statistics.listing('values')}" in \
+            report.result("x").note
+    finally:
+        statistics.unregister("first_share")
+    assert "first_share" not in statistics.names()
+    with pytest.raises(InvalidInput, match="on must be one of"):
+        statistics.names("pixels")
+
+
+def test_drift_cli_help_lists_the_registered_statistics():
+    import subprocess
+    import sys
+
+    code = ("from jupyter_mlops.monitor import Statistic, register; "
+            "register('first_share', Statistic('first', 'distance', 0.2, counts=len)); "
+            "from jupyter_mlops.cli import cli; "
+            "cli(['drift', 'compare', '--help'], prog_name='jupyter mlops')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    flat = " ".join(done.stdout.split())
+    assert ("A statistic for every column: auto, chi2, first_share, hellinger, jensenshannon, "
+            "kl_div, ks, psi, wasserstein, z.") in flat

@@ -14,7 +14,7 @@ import click
 
 from . import render
 from .exits import GENERAL
-from .options import json_option, tracking
+from .options import NamesOption, json_option, tracking
 
 
 class DefaultGroup(click.Group):
@@ -41,6 +41,13 @@ def _names(values: tuple[str, ...]) -> list[str] | None:
     return names or None
 
 
+def _method_names() -> list[str]:
+    # Only when compare's help is shown: the statistics load numpy.
+    from ..monitor.statistics import names
+
+    return ["auto", *names()]
+
+
 @drift.command("compare")
 @click.argument("reference", metavar="REF")
 @click.argument("current", metavar="CUR")
@@ -49,8 +56,8 @@ def _names(values: tuple[str, ...]) -> list[str] | None:
 @click.option("--categorical", multiple=True, metavar="NAMES",
               help="Numeric columns to test as categories (comma-separated or repeated).")
 @click.option("--method", default="auto", show_default=True, metavar="NAME",
-              help="A statistic for every column: auto, ks, chi2, z, wasserstein, "
-                   "jensenshannon, psi, kl_div, hellinger.")
+              cls=NamesOption, names=_method_names,
+              help="A statistic for every column: {names}.")
 @click.option("--threshold", type=float, metavar="X",
               help="One threshold for every column (default: the statistic's own).")
 @click.option("--drift-share", type=click.FloatRange(0, 1, min_open=True), default=0.5,

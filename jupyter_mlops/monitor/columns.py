@@ -179,8 +179,8 @@ def _test(plan: Plan, kind: str, ref: Side, cur: Side, notes: list[str],
         name = _auto_categorical(ref, len(categories)) if plan.method == "auto" else plan.method
         statistic = statistics.get(name)
         if statistic.counts is None:
-            raise InvalidInput(f"{name!r} does not apply to categories; use chi2, z, "
-                               "jensenshannon, psi, kl_div or hellinger")
+            raise InvalidInput(f"{name!r} does not apply to categories; use "
+                               f"{statistics.listing('counts')}")
         value = statistic.counts(ref_counts, cur_counts)
         details.update(_category_details(categories, ref_counts, cur_counts))
         if few and kind == "numeric":
@@ -211,15 +211,15 @@ def _untested(plan: Plan, kind: str, notes: list[str], details: dict[str, Any]) 
 def _on_values(statistic: statistics.Statistic, name: str, ref: Side, cur: Side) -> float:
     if statistic.values is not None:
         return statistic.values(ref.values, cur.values)
-    raise InvalidInput(f"{name!r} does not apply to numbers; use ks, wasserstein, "
-                       "jensenshannon, psi, kl_div or hellinger")
+    raise InvalidInput(f"{name!r} does not apply to numbers; use "
+                       f"{statistics.listing('values')}")
 
 
 def _on_histogram(statistic: statistics.Statistic, name: str, ref: Side,
                   cur: Side) -> tuple[float, dict[str, Any]]:
     if statistic.histogram is None:
-        raise InvalidInput(f"{name!r} cannot use a profile's histogram; use wasserstein, ks, "
-                           "jensenshannon, psi, kl_div or hellinger")
+        raise InvalidInput(f"{name!r} cannot use a profile's histogram; use "
+                           f"{statistics.listing('histogram')}")
     edges, ref_counts = ref.histogram
     values = cur.values
     # Current values beyond the profile's range get a bin of their own on each side.

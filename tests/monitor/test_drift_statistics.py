@@ -145,7 +145,7 @@ def test_registry_names_lookup_and_registration():
         assert S.get("energy_test") is energy
         assert energy.drifted(0.3, 0.2) and not energy.drifted(0.1, 0.2)
     finally:
-        S._REGISTRY.pop("energy_test")
+        S.unregister("energy_test")
     with pytest.raises(InvalidInput, match="p_value"):
         S.register("bad", S.Statistic("bad", "score", 0.1))
 
