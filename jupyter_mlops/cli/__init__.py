@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "reproduce": "jupyter_mlops.cli.pipeline:reproduce",
     "runs": "jupyter_mlops.cli.runs:runs",
     "serve": "jupyter_mlops.cli.models:serve",
+    "server": "jupyter_mlops.cli.server:server",
     "sweep": "jupyter_mlops.cli.sweep:sweep",
 }
 
