@@ -199,6 +199,38 @@ def show_command(pipeline_file: str, params: tuple[str, ...], as_json: bool) -> 
                              title=f"{loaded.name} (experiment {loaded.experiment})"))
 
 
+@pipeline.command("compile")
+@pipeline_argument
+@click.option("--to", "target", type=click.Choice(["kfp"]), required=True,
+              help="What to compile to: kfp (a Kubeflow Pipelines v2 pipeline spec).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, metavar="FILE",
+              help="Where to write the spec, e.g. pipeline.kfp.yaml.")
+@click.option("--image", required=True, metavar="IMAGE",
+              help="The steps' container image: jupyter-mlops, the kernels and the project.")
+@click.option("--workdir", default="/workspace", show_default=True, metavar="DIR",
+              help="The project's folder (that of the pipeline file) inside the image.")
+@click.option("--store-uri", metavar="URL",
+              help="The team store the steps track to (default: this workspace's).")
+@click.option("--artifacts-uri", metavar="URL",
+              help="The team artifact store (default: this workspace's).")
+@click.option("--allow-local", is_flag=True,
+              help="Accept a store on this machine's disk (for kfp.local runs here).")
+@param_option
+@_spec_errors
+def compile_command(pipeline_file: str, target: str, output: str, image: str, workdir: str,
+                    store_uri: str | None, artifacts_uri: str | None, allow_local: bool,
+                    params: tuple[str, ...]) -> None:
+    """Compile PIPELINE for another orchestrator: one container component per step."""
+    tracking()
+    from ..interop.kfp import compile_kfp
+
+    compiled = compile_kfp(pipeline_file, output, image=image, params=_overrides(params),
+                           workdir=workdir, store_uri=store_uri, artifacts_uri=artifacts_uri,
+                           allow_local=allow_local)
+    render.note(f"Wrote {output}: {len(compiled.cache_keys)} steps, cached by KFP under our keys "
+                "(params as compiled; compile again with -p to change one).")
+
+
 @click.command("reproduce")
 @click.argument("run_id")
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
