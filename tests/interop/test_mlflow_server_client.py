@@ -27,6 +27,7 @@ import json, sys
 import numpy as np
 import mlflow
 from mlflow import MlflowClient
+from mlflow.models import infer_signature
 from sklearn.linear_model import LogisticRegression
 
 mlflow.set_experiment("mlflow-client")
@@ -40,6 +41,10 @@ with mlflow.start_run(run_name="parent") as parent:
     with mlflow.start_run(run_name="child", nested=True) as child:
         mlflow.log_param("fold", "1")
         mlflow.log_metric("auc", 0.75)
+        explicit = LogisticRegression(C=2.0).fit(X, y)
+        logged = mlflow.sklearn.log_model(
+            explicit, name="explicit", input_example=X[:2],
+            signature=infer_signature(X, explicit.predict(X)))
     mlflow.sklearn.autolog()
     with mlflow.start_run(run_name="fit", nested=True) as fit:
         model = LogisticRegression(C=0.5).fit(X, y)
@@ -54,6 +59,7 @@ nested = mlflow.search_runs(experiment_names=["mlflow-client"],
                             filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
                             order_by=["attributes.run_name DESC"], output_format="list")
 loaded = mlflow.pyfunc.load_model("models:/x@champion")
+by_id = mlflow.pyfunc.load_model(logged.model_uri)
 history = client.get_metric_history(parent.info.run_id, "loss")
 print(json.dumps({
     "parent": parent.info.run_id, "child": child.info.run_id, "fit": fit.info.run_id,
@@ -65,6 +71,9 @@ print(json.dumps({
     "alias": client.get_model_version_by_alias("x", "champion").version,
     "predicted": [int(v) for v in loaded.predict(X[:8])],
     "expected": [int(v) for v in model.predict(X[:8])],
+    "explicit": [int(v) for v in by_id.predict(X[:8])] ==
+                [int(v) for v in explicit.predict(X[:8])],
+    "signature": by_id.metadata.signature.to_dict()["inputs"],
 }))
 '''
 
@@ -112,6 +121,8 @@ def _check(journey: Journey, result: dict) -> None:
     assert result["found"] == [result["parent"]]
     assert result["nested"] == ["fit", "child"]
     assert result["predicted"] == result["expected"]
+    assert result["explicit"] is True
+    assert '"tensor-spec"' in result["signature"]
     assert result["alias"] == result["version"] == "1"
     assert result["fit_params"]["C"] == "0.5"
     assert "training_score" in result["fit_metrics"]
