@@ -170,3 +170,35 @@ def test_drift_cli_help_lists_the_registered_statistics():
     flat = " ".join(done.stdout.split())
     assert ("A statistic for every column: auto, chi2, first_share, hellinger, jensenshannon, "
             "kl_div, ks, psi, wasserstein, z.") in flat
+
+
+_ENGINE_PROBE = """
+import json, sys
+{first}
+from papermill.engines import papermill_engines
+engine = papermill_engines.get_engine("mlops")
+from jupyter_mlops.pipeline.papermill_engine import MlopsEngine
+print(json.dumps([engine.__name__, engine.execute_notebook.__func__ is
+                  MlopsEngine.execute_notebook.__func__]))
+"""
+
+
+@pytest.mark.parametrize(("first", "registered"), [
+    ("", "MlopsEngine"),
+    # Our engine module first: papermill's entry points load while it is half-defined.
+    ("import jupyter_mlops.pipeline.papermill_engine", "DeferredEngine"),
+    ("from jupyter_mlops.pipeline.execution import execute_step", "MlopsEngine"),
+])
+def test_papermill_finds_the_engine_through_its_entry_point_only(first: str, registered: str):
+    import json
+    import subprocess
+    import sys
+
+    points = metadata.entry_points(group="papermill.engine")
+    assert [(p.name, p.value) for p in points if p.name == "mlops"] == [
+        ("mlops", "jupyter_mlops.pipeline.papermill_entry:MlopsEngine")]
+    done = subprocess.run([sys.executable, "-c", _ENGINE_PROBE.format(first=first)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # What papermill holds is what the entry point gave it: no code registers over it.
+    assert json.loads(done.stdout.splitlines()[-1]) == [registered, True]

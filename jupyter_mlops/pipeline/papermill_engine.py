@@ -3,8 +3,8 @@
 ``papermill --engine mlops in.ipynb out.ipynb -p C 0.5`` starts a run, records the injected
 params, lets the kernel log into that run (it gets the run's id through
 ``JUPYTER_MLOPS_RUN_ID``), stores the executed notebook as an artifact and ends the run
-FINISHED, FAILED or KILLED. It is registered under the ``papermill.engine`` entry point group
-and, on import of this module, in papermill's registry.
+FINISHED, FAILED or KILLED. papermill finds it through the ``papermill.engine`` entry point
+only (``pipeline/papermill_entry.py``), however the two are first imported.
 
 The pipeline runner uses the same engine untracked (it tracks steps itself) for what plain
 papermill cannot do: a kernel environment and working directory per execution (papermill's own
@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+from papermill.engines import NBClientEngine, NotebookExecutionManager
 from papermill.utils import merge_kwargs, remove_args
 
 from ..records import RunStatus, Source
-from .execution import ENGINE_NAME
+from .failure import failure
 
 EXECUTED_PREFIX = "executed"
 
@@ -204,8 +204,6 @@ def _tracked(engine: type[MlopsEngine], nb: Any, kernel_name: str, output_path: 
             nb, kernel_name, output_path=output_path, progress_bar=progress_bar,
             log_output=log_output, autosave_cell_every=autosave_cell_every, mlops_track=False,
             on_cell=on_cell, kernel_env=env, **kwargs)
-        from .execution import failure
-
         failed = failure(executed)
         if failed is None:
             status = RunStatus.FINISHED
@@ -222,11 +220,3 @@ def _tracked(engine: type[MlopsEngine], nb: Any, kernel_name: str, output_path: 
         raise
     finally:
         run.end(status, error)
-
-
-def register() -> None:
-    """Put the engine in papermill's registry (the entry point does the same for papermill)."""
-    papermill_engines.register(ENGINE_NAME, MlopsEngine)
-
-
-register()
