@@ -297,3 +297,9 @@ def serve(uri: str, host: str, port: int, sample: float, no_log: bool,
         raise CommandError(f"{message} From the command line: add --trust to "
                            f"`jupyter mlops models serve {uri}` if you trust its source.",
                            ) from None
+
+
+# `models export ...` lives in its own module (one idea a file) and is attached here.
+from .export_kserve import export as _export  # noqa: E402
+
+models.add_command(_export)
