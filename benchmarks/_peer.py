@@ -100,16 +100,28 @@ def environment(home: Path, requirements: Sequence[str], module: str) -> Path:
     python = venv_python_at(home)
     if _imports(python, module):
         return python
-    if not python.exists():
-        print(f"[peer] creating {home} ...", file=sys.stderr, flush=True)
-        # sys.executable may itself be a venv's python; venv builds from the base interpreter.
-        _check([sys.executable, "-m", "venv", str(home)], f"create the venv {home}")
-    print(f"[peer] pip install {' '.join(requirements)} into {home} ...",
-          file=sys.stderr, flush=True)
-    _check([str(python), "-m", "pip", "install", "-q", *requirements],
-           f"install {', '.join(requirements)} into {home}")
-    if not _imports(python, module):
-        raise BenchError(f"{home} still cannot import {module}; delete the folder and rerun.")
+    import fcntl
+
+    home.parent.mkdir(parents=True, exist_ok=True)
+    # Two processes (xdist workers, two clones' suites, a benchmark) asking for one environment
+    # build it once: pip racing itself into one folder would leave it half-made.
+    with open(home.parent / f".{home.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _imports(python, module):
+            return python
+        if not _imports(python, "pip"):
+            # Missing, or left half-made by a killed run (a python without pip): made anew.
+            print(f"[peer] creating {home} ...", file=sys.stderr, flush=True)
+            # sys.executable may itself be a venv's python; venv builds from the base one.
+            _check([sys.executable, "-m", "venv", "--clear", str(home)],
+                   f"create the venv {home}")
+        print(f"[peer] pip install {' '.join(requirements)} into {home} ...",
+              file=sys.stderr, flush=True)
+        _check([str(python), "-m", "pip", "install", "-q", *requirements],
+               f"install {', '.join(requirements)} into {home}")
+        if not _imports(python, module):
+            raise BenchError(f"{home} still cannot import {module}; delete the folder and "
+                             "rerun.")
     return python
 
 
@@ -213,6 +225,44 @@ def time_commands(
     return times
 
 
+def time_fresh(
+    commands: Sequence[Sequence[str]],
+    repeat: int,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
+) -> tuple[list[list[float]], list[list[float]]]:
+    """Like ``time_commands`` (in turn, ``repeat`` rounds), with each run's CPU time too.
+
+    The CPU seconds (user + system of the child) move less than wall time when other work
+    shares the CPUs, so a fresh-process figure is printed with both.
+
+    Returns
+    -------
+    (walls, cpus)
+        One list of ``repeat`` figures per command, in the order given, for each.
+    """
+    import resource
+
+    walls: list[list[float]] = [[] for _ in commands]
+    cpus: list[list[float]] = [[] for _ in commands]
+    full_env = quiet_env(env)
+    for _ in range(repeat):
+        for index, argv in enumerate(commands):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = clock()
+            done = subprocess.run(list(argv), env=full_env, cwd=cwd, check=False,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            walls[index].append(clock() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if done.returncode != 0:
+                tail = done.stderr.decode(errors="replace").strip().splitlines()[-10:]
+                raise BenchError(f"{' '.join(argv)} failed ({done.returncode}):\n"
+                                 + "\n".join(tail))
+            cpus[index].append((after.ru_utime - before.ru_utime)
+                               + (after.ru_stime - before.ru_stime))
+    return walls, cpus
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
@@ -222,13 +272,19 @@ def median(values: Sequence[float]) -> float:
 
 @dataclass(frozen=True)
 class Row:
-    """One case of a report: our time, the peer's (seconds), and the speed-up the issue asks."""
+    """One case of a report: our time, the peer's (seconds), and what the issue asks.
+
+    ``target`` is a speed-up over the peer; ``limit`` a time ours must stay under (seconds),
+    for the cases whose goal is what a user notices rather than a ratio. With both, both must
+    hold.
+    """
 
     case: str
     ours: float
     peer: float
     target: float | None = None
     note: str = ""
+    limit: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -236,9 +292,20 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        if self.target is None:
+        if self.target is None and self.limit is None:
             return "-"
-        return "PASS" if self.ratio >= self.target else "MISS"
+        met = ((self.target is None or self.ratio >= self.target)
+               and (self.limit is None or self.ours < self.limit))
+        return "PASS" if met else "MISS"
+
+    @property
+    def goal(self) -> str:
+        parts = []
+        if self.limit is not None:
+            parts.append(f"< {_figure(self.limit)}")
+        if self.target is not None:
+            parts.append(f">= {self.target:g}x")
+        return " and ".join(parts) or "-"
 
 
 def _figure(seconds: float) -> str:
@@ -256,16 +323,79 @@ def report(rows: Sequence[Row], peer: str) -> str:
         "|---|---:|---:|---:|---:|:---:|",
     ]
     for row in rows:
-        target = f">= {row.target:g}x" if row.target is not None else "-"
         case = f"{row.case} ({row.note})" if row.note else row.case
         lines.append(
             f"| {case} | {_figure(row.ours)} | {_figure(row.peer)} | "
-            f"{row.ratio:,.1f}x | {target} | {row.verdict} |"
+            f"{row.ratio:,.1f}x | {row.goal} | {row.verdict} |"
         )
     return "\n".join(lines)
 
 
+def load() -> str:
+    """The load average (1, 5, 15 minutes): what else the machine was doing meanwhile."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:  # not every platform has one
+        return "load average unknown"
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
 def machine() -> str:
-    """One line naming when and where a benchmark ran."""
-    return (f"{dt.date.today().isoformat()}, {platform.system()} {platform.machine()}, "
-            f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    """One line naming when and where a benchmark ran, and the load at that moment.
+
+    Print it again at the end of a run (or print ``load()``): a figure means little without
+    what the other CPUs' users were doing while it was measured.
+    """
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"{now}, {platform.system()} {platform.machine()}, "
+            f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {load()}")
+
+
+# -- growth -----------------------------------------------------------------------------------
+
+
+def fit_power(sizes: Sequence[float], seconds: Sequence[float]) -> tuple[float, float]:
+    """The power law ``seconds = a * size ** k`` closest to the points (least squares in logs).
+
+    Returns
+    -------
+    (k, a)
+        ``k`` near 1 is linear growth, near 0 constant, near 2 quadratic.
+    """
+    import math
+
+    xs = [math.log(x) for x in sizes]
+    ys = [math.log(max(y, 1e-12)) for y in seconds]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    k = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return k, math.exp(mean_y - k * mean_x)
+
+
+def shape(k: float) -> str:
+    """Words for a fitted exponent: what a user can expect when the size grows tenfold."""
+    if k < 0.2:
+        kind = "constant"
+    elif k < 0.8:
+        kind = "sublinear"
+    elif k <= 1.2:
+        kind = "linear"
+    elif k <= 1.8:
+        kind = "superlinear"
+    else:
+        kind = "quadratic or worse"
+    return f"n^{k:.2f} ({kind}: x{10 ** k:.1f} per 10x)"
+
+
+def growth_table(label: str, unit: str, sizes: Sequence[int], seconds: Sequence[float],
+                 extra: Mapping[str, Sequence[str]] | None = None) -> str:
+    """A Markdown table of one cost at several sizes, per-item cost and the fitted shape."""
+    k, _ = fit_power(sizes, seconds)
+    extra = dict(extra or {})
+    header = f"| {label} | time | per {unit} |" + "".join(f" {name} |" for name in extra)
+    lines = [header, "|---:|---:|---:|" + "---:|" * len(extra)]
+    for index, (size, took) in enumerate(zip(sizes, seconds, strict=True)):
+        cells = "".join(f" {values[index]} |" for values in extra.values())
+        lines.append(f"| {size:,} | {_figure(took)} | {_figure(took / size)} |{cells}")
+    lines.append(f"\nfitted shape: {shape(k)}")
+    return "\n".join(lines)

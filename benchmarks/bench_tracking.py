@@ -14,6 +14,12 @@ fresh worker processes, MLflow's then ours, each in a fresh temporary folder, an
 their timings as JSON::
 
     python benchmarks/bench_tracking.py [--quick] [--rounds N] [--cases runs,search]
+                                        [--same-durability]
+
+Durability differs unless asked: MLflow keeps SQLite's defaults (a rollback journal,
+``synchronous=FULL``: an fsync per commit), ours runs WAL with ``synchronous=NORMAL`` (fsyncs
+at checkpoints only). ``--same-durability`` adds the write cases with ours at
+``JUPYTER_MLOPS_SQLITE_SYNCHRONOUS=FULL``. Rounds alternate which side starts.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from _peer import (
     Row,
     clock,
     emit,
+    load,
     machine,
     median,
     package_version,
@@ -204,31 +211,76 @@ def _run_data(i: int) -> dict[str, dict[str, Any]]:
 # -- the orchestra ----------------------------------------------------------------------------
 
 
-def measure(case: str, size: dict[str, int], mlflow_python: Path) -> tuple[dict, dict]:
-    """Run ``case`` in a fresh MLflow worker and a fresh worker of ours."""
+# SQLite's durability on each side. MLflow leaves SQLite's defaults: a rollback journal with
+# synchronous=FULL, an fsync per commit. Ours runs WAL with synchronous=NORMAL, which fsyncs
+# only at checkpoints, so a write case compares unequal durability unless ours runs FULL too.
+DURABLE = {"JUPYTER_MLOPS_SQLITE_SYNCHRONOUS": "FULL"}
+WRITE_CASES = ("runs", "log_metric", "batch", "search")
+
+
+def measure(case: str, size: dict[str, int], mlflow_python: Path, durable: bool = False,
+            ours_first: bool = False) -> tuple[dict, dict, dict | None]:
+    """Run ``case`` in a fresh MLflow worker and fresh workers of ours, taking turns.
+
+    ``durable`` adds a worker of ours at MLflow's durability (``synchronous=FULL``);
+    ``ours_first`` starts the round with ours, so that alternating rounds share any drift of
+    the machine's load between the sides.
+    """
     if case == "import":
         with scratch() as folder:
             commands = [[str(mlflow_python), "-c", "import mlflow"],
                         [sys.executable, "-c", "import jupyter_mlops"]]
             time_commands(commands, 1, cwd=folder)  # warm the file cache
             peer, ours = time_commands(commands, size["imports"], cwd=folder)
-        return {"import": median(peer)}, {"import": median(ours)}
+        return {"import": median(peer)}, {"import": median(ours)}, None
     argv = [str(Path(__file__).resolve()), "--case", case, "--size", _encode(size)]
-    with scratch("bench-mlflow-") as folder:
-        peer = run_worker(
-            mlflow_python, [*argv, "--worker", "mlflow", "--dir", str(folder)],
-            env={"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}, cwd=folder,
-        )
-    with scratch("bench-ours-") as folder:
-        ours = run_worker(sys.executable, [*argv, "--worker", "ours", "--dir", str(folder)],
-                          cwd=folder)
-    return peer, ours
+
+    def peer_side() -> dict:
+        with scratch("bench-mlflow-") as folder:
+            return run_worker(
+                mlflow_python, [*argv, "--worker", "mlflow", "--dir", str(folder)],
+                env={"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}, cwd=folder,
+            )
+
+    def our_side(env: dict[str, str] | None = None) -> dict:
+        with scratch("bench-ours-") as folder:
+            return run_worker(sys.executable, [*argv, "--worker", "ours", "--dir", str(folder)],
+                              cwd=folder, env=env)
+
+    sides = [("ours", our_side), ("peer", peer_side)]
+    if durable and case in WRITE_CASES:
+        sides.insert(1, ("durable", lambda: our_side(DURABLE)))
+    if not ours_first:
+        sides.reverse()
+    results = {name: side() for name, side in sides}
+    return results["peer"], results["ours"], results.get("durable")
+
+
+def durable_rows(case: str, size: dict[str, int], peer: dict, ours: dict) -> list[Row]:
+    """The write cases again with ours at MLflow's durability (an fsync per commit)."""
+    same = "both sides fsync every commit: ours synchronous=FULL"
+    if case == "runs":
+        return [Row("empty run start+end, per run, same durability", ours["per_run"],
+                    peer["per_run"], TARGETS[case], same)]
+    if case == "log_metric":
+        return [Row("log_metric, calls + flush, same durability", ours["calls"] + ours["flush"],
+                    peer["calls"], None, f"{size['metrics']:,} values; {same}")]
+    if case == "batch":
+        return [Row("batch of metric values, end to end, same durability", ours["total"],
+                    peer["total"], TARGETS[case], same)]
+    if case == "search":
+        return [Row("store those runs, same durability", ours["fill"], peer["fill"], None,
+                    same)]
+    return []
 
 
 def rows_for(case: str, size: dict[str, int], peer: dict, ours: dict) -> tuple[list[Row], list]:
     """The report rows of one case, plus notes that keep the comparison honest."""
     target = TARGETS[case]
     notes: list[str] = []
+    if case in WRITE_CASES:
+        notes.append(f"{case}: ours at its default durability (WAL, synchronous=NORMAL: no fsync "
+                     "per commit), MLflow at SQLite's (rollback journal, synchronous=FULL)")
     if case == "runs":
         rows = [Row("empty run start+end, per run", ours["per_run"], peer["per_run"],
                     target, f"median of {size['runs']}")]
@@ -283,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {', '.join(CASES)}")
     parser.add_argument("--rounds", type=int, default=1,
                         help="repeat every case this many times and report the medians")
+    parser.add_argument("--same-durability", action="store_true",
+                        help="also run the write cases with ours at synchronous=FULL, as "
+                             "durable as MLflow's SQLite (an fsync per commit)")
     parser.add_argument("--worker", choices=("mlflow", "ours"), help=argparse.SUPPRESS)
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--size", help=argparse.SUPPRESS)
@@ -305,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
     size = SIZES["quick" if args.quick else "full"]
     mlflow_python = peer_python("mlflow", ["mlflow>=3"], "mlflow")
+    started = machine()
     rounds: list[list[Row]] = []
     notes: list[str] = []
     for number in range(args.rounds):
@@ -312,9 +368,13 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             print(f"[bench] round {number + 1}/{args.rounds}: {case} ...", file=sys.stderr,
                   flush=True)
-            peer, ours = measure(case, size, mlflow_python)
+            # Rounds alternate which side goes first; within a round the sides take turns.
+            peer, ours, durable = measure(case, size, mlflow_python, args.same_durability,
+                                          ours_first=number % 2 == 1)
             case_rows, case_notes = rows_for(case, size, peer, ours)
             rows += case_rows
+            if durable is not None:
+                rows += durable_rows(case, size, peer, durable)
             prefix = f"round {number + 1}: " if args.rounds > 1 else ""
             notes += [prefix + note for note in case_notes]
         rounds.append(rows)
@@ -324,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"{same[0].case}: speed-up per round {spread}")
     rows = [merge(same) for same in zip(*rounds, strict=True)]
     mlflow_version = package_version(mlflow_python, "mlflow")
-    print(f"{machine()}; MLflow {mlflow_version} (SQLite)")
+    print(f"{started}; MLflow {mlflow_version} (SQLite)")
+    print(f"finished: {load()}")
     command = " ".join(["python benchmarks/bench_tracking.py", *(argv or sys.argv[1:])])
     print(f"command: {command}")
     print()

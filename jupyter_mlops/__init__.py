@@ -19,7 +19,12 @@ _EXPORTS: dict[str, str] = {
     "Run": "jupyter_mlops.records",
     "RunStatus": "jupyter_mlops.records",
     "active_run": "jupyter_mlops.tracking.run",
+    "alert": "jupyter_mlops.monitor.alerts",
+    "alert_history": "jupyter_mlops.monitor.alerts",
+    "alerts": "jupyter_mlops.monitor.alerts",
     "audit_log": "jupyter_mlops.models.tables",
+    "check": "jupyter_mlops.data.anomalies",
+    "check_alerts": "jupyter_mlops.monitor.alerts",
     "checkout": "jupyter_mlops.data.versions",
     "dataset_versions": "jupyter_mlops.data.queries",
     "datasets": "jupyter_mlops.data.queries",
@@ -28,11 +33,17 @@ _EXPORTS: dict[str, str] = {
     "diff_data": "jupyter_mlops.data.queries",
     "drift_report": "jupyter_mlops.monitor.drift",
     "end_run": "jupyter_mlops.tracking.run",
+    "estimate_performance": "jupyter_mlops.monitor.estimate",
+    "evaluate": "jupyter_mlops.evaluate.evaluation",
+    "evaluations": "jupyter_mlops.evaluate.saved",
     "experiments": "jupyter_mlops.tracking.queries",
-    "gc": "jupyter_mlops.tracking.maintenance",
+    "export_mlflow": "jupyter_mlops.interop.mlflow_export",
+    "features": "jupyter_mlops.data.features",
+    "gc": "jupyter_mlops.maintenance",
     "get_run": "jupyter_mlops.tracking.queries",
+    "import_mlflow": "jupyter_mlops.interop.mlflow_import",
     "infer_schema": "jupyter_mlops.data.schemas",
-    "info": "jupyter_mlops.tracking.maintenance",
+    "info": "jupyter_mlops.maintenance",
     "load_data": "jupyter_mlops.data.versions",
     "load_model": "jupyter_mlops.models.registry",
     "log_artifact": "jupyter_mlops.tracking",
@@ -52,6 +63,8 @@ _EXPORTS: dict[str, str] = {
     "predictions": "jupyter_mlops.models.tables",
     "promote": "jupyter_mlops.models.registry",
     "register_model": "jupyter_mlops.models.registry",
+    "remove_alert": "jupyter_mlops.monitor.alerts",
+    "replay": "jupyter_mlops.evaluate.replay",
     "reproduce": "jupyter_mlops.pipeline.reproduce",
     "restore_runs": "jupyter_mlops.tracking.queries",
     "run_pipeline": "jupyter_mlops.pipeline.runner",
@@ -62,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "set_tags": "jupyter_mlops.tracking",
     "set_version_status": "jupyter_mlops.models.registry",
     "set_workspace": "jupyter_mlops.session",
+    "skew_report": "jupyter_mlops.monitor.skew",
     "start_run": "jupyter_mlops.tracking.run",
     "sweep": "jupyter_mlops.sweep.core",
     "upstream": "jupyter_mlops.pipeline.upstream",
@@ -76,7 +90,12 @@ __all__ = [
     "RunStatus",
     "__version__",
     "active_run",
+    "alert",
+    "alert_history",
+    "alerts",
     "audit_log",
+    "check",
+    "check_alerts",
     "checkout",
     "dataset_versions",
     "datasets",
@@ -85,9 +104,15 @@ __all__ = [
     "diff_data",
     "drift_report",
     "end_run",
+    "estimate_performance",
+    "evaluate",
+    "evaluations",
     "experiments",
+    "export_mlflow",
+    "features",
     "gc",
     "get_run",
+    "import_mlflow",
     "infer_schema",
     "info",
     "load_data",
@@ -109,6 +134,8 @@ __all__ = [
     "predictions",
     "promote",
     "register_model",
+    "remove_alert",
+    "replay",
     "reproduce",
     "restore_runs",
     "run_pipeline",
@@ -119,6 +146,7 @@ __all__ = [
     "set_tags",
     "set_version_status",
     "set_workspace",
+    "skew_report",
     "start_run",
     "sweep",
     "upstream",
@@ -157,6 +185,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .data.anomalies import check
+    from .data.features import features
     from .data.queries import (
         dataset_versions,
         datasets,
@@ -172,6 +202,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         version_data,
     )
     from .errors import MlopsError
+    from .evaluate.evaluation import evaluate
+    from .evaluate.replay import replay
+    from .evaluate.saved import evaluations
+    from .interop.mlflow_export import export_mlflow
+    from .interop.mlflow_import import import_mlflow
+    from .maintenance import (
+        gc,
+        info,
+    )
     from .models.card import model_card
     from .models.logging import log_model
     from .models.registry import (
@@ -187,8 +226,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         model_versions,
         predictions,
     )
+    from .monitor.alerts import alert, alert_history, alerts, check_alerts, remove_alert
     from .monitor.drift import drift_report
+    from .monitor.estimate import estimate_performance
     from .monitor.performance import performance_report
+    from .monitor.skew import skew_report
     from .pipeline.reproduce import reproduce
     from .pipeline.runner import run_pipeline
     from .pipeline.upstream import upstream
@@ -211,10 +253,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         log_figure,
         log_table,
         log_text,
-    )
-    from .tracking.maintenance import (
-        gc,
-        info,
     )
     from .tracking.queries import (
         delete_runs,

@@ -40,6 +40,10 @@ def _paths(text: str) -> tuple[str, ...]:
     return tuple(part for part in str(text).split(os.pathsep) if part.strip())
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in str(text).split(",") if part.strip())
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = str(text).strip().upper()
@@ -86,6 +90,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("trusted_workspaces", (), "JUPYTER_MLOPS_TRUSTED_WORKSPACES",
             "Workspace folders owned by other users that may be used anyway, separated by the "
             "path separator, or * for all (read from the environment only).", _paths),
+    Setting("require_blessing", (), "JUPYTER_MLOPS_REQUIRE_BLESSING",
+            "Aliases (comma-separated, e.g. champion) that only a version blessed by its latest "
+            "evaluation may take: promote() refuses others unless require_blessing=False.",
+            _names),
+    Setting("require_replay", (), "JUPYTER_MLOPS_REQUIRE_REPLAY",
+            "Aliases (comma-separated) that only a version whose latest shadow replay against "
+            "the current holder passed may take (promote(require_replay=...)).", _names),
     Setting("notebook", None, "JUPYTER_MLOPS_NOTEBOOK",
             "Path of the running notebook, where it cannot be discovered."),
 )
@@ -202,6 +213,7 @@ def _pyproject_table(root: Path) -> dict[str, Any]:
     return table if isinstance(table, dict) else {}
 
 
+# Any: each setting has its own type (str, int, float, bool, Path), given by its row.
 def setting(name: str, root: Path | None = None) -> Any:
     """Return the value of setting ``name``: environment, then pyproject, then default."""
     spec = _BY_NAME.get(name)

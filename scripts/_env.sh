@@ -17,8 +17,16 @@ sources=$(find pyproject.toml labextension/package.json labextension/yarn.lock l
 stamp="$VENV/.installed-${sources:0:12}-${MLOPS_EXTRAS:-dev}"
 if [ ! -f "$stamp" ]; then
   echo "==> installing jupyter-mlops[${MLOPS_EXTRAS:-dev}] and its dependencies"
-  "$VENV/bin/python" -m pip install -q -e ".[${MLOPS_EXTRAS:-dev}]" 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -c "import jupyter_mlops" # fail here, not later, if the install broke
+  # pip's own exit status decides: a failed build of the sidebar must stop here, not leave an
+  # environment without jupyter-mlops behind a fresh stamp.
+  if ! "$VENV/bin/python" -m pip install -q -e ".[${MLOPS_EXTRAS:-dev}]" >"$VENV/install.log" 2>&1; then
+    grep -v '^WARNING: Location' "$VENV/install.log" | tail -40
+    echo "installing jupyter-mlops failed; the whole log is in .venv/install.log" >&2
+    exit 1
+  fi
+  grep -v '^WARNING: Location' "$VENV/install.log" || true
+  # From / so that the checkout itself on sys.path cannot stand in for the installed package.
+  (cd / && "$VENV/bin/python" -c "import jupyter_mlops")
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

@@ -18,15 +18,12 @@ error, unless ``CI`` is set: CI must run every interop test, so there it fails.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -59,25 +56,13 @@ def peer_python(requirements: Sequence[str], module: str) -> Path:
     key = hashlib.sha256("\n".join(sorted(requirements)).encode()).hexdigest()[:16]
     home = envs_root() / f"{module}-{key}"
     peer = _peer_module()
-    home.parent.mkdir(parents=True, exist_ok=True)
-    # Two xdist workers (or two clones' suites) may want one environment at once; pip racing
-    # itself into one folder would leave it half-made, so the first makes it, the rest wait.
-    with open(home.parent / f".{home.name}.lock", "w") as lock, _locked(lock):
-        try:
-            return peer.environment(home, list(requirements), module)
-        except peer.BenchError as error:
-            if os.environ.get("CI"):
-                raise
-            pytest.skip(f"peer environment for {module} unavailable: {error}")
-
-
-@contextlib.contextmanager
-def _locked(handle: Any) -> Iterator[None]:
-    fcntl.flock(handle, fcntl.LOCK_EX)
+    # environment() makes it once when xdist workers or two clones' suites ask at once.
     try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
+        return peer.environment(home, list(requirements), module)
+    except peer.BenchError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"peer environment for {module} unavailable: {error}")
 
 
 def quiet_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -80,6 +80,28 @@ def test_entry_points_load_once_and_a_broken_one_is_skipped_with_a_warning(
     assert "skipped the widget plugin 'broken'" in caplog.text
 
 
+def test_a_registered_name_is_found_without_reading_entry_points(
+        monkeypatch: pytest.MonkeyPatch):
+    # Entry points never replace a registered name, so looking one up (every fresh CLI looks
+    # up its store backend) must not scan every installed distribution's metadata.
+    group = "jupyter_mlops.test_lookups"
+    calls = []
+    real = _entry_points([metadata.EntryPoint("theirs", f"{__name__}:_Plugin", group)])
+
+    def counted(group: str | None = None, **kw: object):
+        calls.append(group)
+        return real(group=group)
+
+    monkeypatch.setattr(metadata, "entry_points", counted)
+    registry: Registry[object] = Registry(group, "widget")
+    registry.register("ours", "built-in")
+    assert registry.get("ours") == "built-in" and "ours" in registry
+    assert calls == []
+    assert isinstance(registry.get("theirs"), _Plugin)
+    assert "theirs" in registry and "nobody" not in registry
+    assert calls == [group]
+
+
 class _Factory:
     """A plugin that is a factory: the registry must keep the class, not make an instance."""
 

@@ -21,11 +21,15 @@ from .options import WorkspaceChoice
 
 COMMANDS: dict[str, str] = {
     # name: "module:attribute" of a click command or group; one line per command group.
+    "alerts": "jupyter_mlops.cli.alerts:alerts",
     "artifacts": "jupyter_mlops.cli.artifacts:artifacts",
     "data": "jupyter_mlops.cli.data:data",
     "drift": "jupyter_mlops.cli.drift:drift",
+    "evaluate": "jupyter_mlops.cli.evaluate:evaluate",
     "experiments": "jupyter_mlops.cli.experiments:experiments",
+    "export": "jupyter_mlops.cli.interop:export",
     "gc": "jupyter_mlops.cli.workspace:gc",
+    "import": "jupyter_mlops.cli.interop:import_",
     "info": "jupyter_mlops.cli.workspace:info",
     "models": "jupyter_mlops.cli.models:models",
     "pipeline": "jupyter_mlops.cli.pipeline:pipeline",

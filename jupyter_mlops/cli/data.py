@@ -1,16 +1,20 @@
-"""`jupyter mlops data ...`: list, show, diff, checkout, validate and log dataset versions."""
+"""`jupyter mlops data ...`: list, show, diff, checkout, validate, check and log dataset versions,
+and infer their schemas."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import render
 from .exits import GENERAL, NOT_FOUND, CommandError
 from .options import json_option, tracking
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _api() -> ModuleType:
@@ -27,7 +31,8 @@ def _rows(version: Any) -> str:
 
 @click.group()
 def data() -> None:
-    """Look at dataset versions: list, show, diff, check out, validate and trace lineage."""
+    """Look at dataset versions: list, show, diff, check out, validate, check for anomalies,
+    infer schemas and trace lineage."""
 
 
 @data.command("list")
@@ -97,7 +102,7 @@ def show(ref: str, as_json: bool) -> None:
     )
 
 
-def _columns_table(version: Any, profile: dict[str, Any] | None) -> Any:
+def _columns_table(version: Any, profile: dict[str, Any] | None) -> Table | None:
     if not version.columns:
         return None
     entries = (profile or {}).get("columns", {})
@@ -188,6 +193,68 @@ def validate(source: str, schema: str | None, as_json: bool) -> None:
     if not report.ok:
         raise CommandError(f"{report.checked} fails {len(report.failures)} check"
                            f"{'s' if len(report.failures) != 1 else ''} of its schema.", GENERAL)
+
+
+@data.command("check")
+@click.argument("source")
+@click.option("--schema", "schema", metavar="SCHEMA",
+              help="A pandera YAML file or a dataset version (default: SOURCE's dataset).")
+@click.option("--environment", "-e", metavar="ENV",
+              help="TRAINING, SERVING or another: columns not in it are not expected.")
+@json_option
+def check(source: str, schema: str | None, environment: str | None, as_json: bool) -> None:
+    """Find TFDV's anomalies of SOURCE (a version like NAME@3, or a table file) against a
+    schema: missing and unexpected columns, type changes, new categories, values out of
+    range, too many nulls. Exits 1 when there is any (for CI)."""
+    tracking()
+    from ..data.anomalies import check as find
+
+    if schema is None and "@" not in source:
+        if not Path(source).expanduser().is_file():
+            raise CommandError(f"No file {source!r}: check the path.", NOT_FOUND)
+        raise CommandError("Pass --schema to check a file (a YAML file or a dataset "
+                           "version).", 2)
+    report = find(source, schema, environment=environment)
+    if as_json:
+        render.echo_json(report.to_dict())
+    elif report.ok:
+        click.echo(report.summary())
+    else:
+        rows = [(render.plain(a.column or "<frame>"), render.plain(a.kind),
+                 render.plain(a.description)) for a in report.anomalies]
+        where = f" ({report.environment})" if report.environment else ""
+        render.show(render.table(["Column", "Anomaly", "Description"], rows,
+                                 title=f"{report.checked}{where}: {len(report.anomalies)} "
+                                       "anomalies"))
+    if not report.ok:
+        raise CommandError(f"{report.checked} has {len(report.anomalies)} "
+                           f"anomal{'ies' if len(report.anomalies) != 1 else 'y'} against "
+                           "its schema.", GENERAL)
+
+
+@data.command("infer-schema")
+@click.argument("source")
+@click.option("--label", "labels", multiple=True, metavar="COLUMN",
+              help="A label column: not expected in the SERVING environment (repeatable).")
+@click.option("--skew", type=float, metavar="THRESHOLD",
+              help="Skew threshold of every feature (L-infinity for categorical features, "
+                   "Jensen-Shannon divergence for numeric ones).")
+@click.option("--drift", type=float, metavar="THRESHOLD",
+              help="Drift threshold of every feature, measured like --skew.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the YAML here (default: print it).")
+def infer_schema(source: str, labels: tuple[str, ...], skew: float | None,
+                 drift: float | None, output: str | None) -> None:
+    """Infer a schema from SOURCE (a version like NAME@3, or a table file) as pandera YAML:
+    types, presence, domains, environments and skew/drift thresholds."""
+    api = _api()
+    schema = api.infer_schema(source, label=list(labels) or None, skew=skew, drift=drift)
+    text = schema.to_yaml()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote the schema of {source} ({len(schema.columns)} columns) to {output}.")
 
 
 @data.command("log")

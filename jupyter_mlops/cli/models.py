@@ -1,4 +1,5 @@
-"""`jupyter mlops models ...`: list, show, register, alias, promote, archive, card, audit, serve."""
+"""`jupyter mlops models ...`: list, show, register, alias, promote, archive, card, audit, serve,
+replay."""
 
 from __future__ import annotations
 
@@ -187,8 +188,15 @@ def _requirements(values: tuple[str, ...]) -> dict[str, str]:
               help="Candidate must be at least as good on this metric: auc>= (default op), "
                    "log_loss<=, auc> (repeat for several).")
 @click.option("--reason", help="Why, for the audit log.")
+@click.option("--require-blessing/--no-require-blessing", default=None,
+              help="Refuse unless the version's latest evaluation blessed it (default: the "
+                   "require_blessing setting for ALIAS).")
+@click.option("--require-replay/--no-require-replay", default=None,
+              help="Refuse unless its latest replay against the holder passed (default: the "
+                   "require_replay setting for ALIAS).")
 def promote(name: str, version: int, alias_: str, require: tuple[str, ...],
-            reason: str | None) -> None:
+            reason: str | None, require_blessing: bool | None,
+            require_replay: bool | None) -> None:
     """Move ALIAS to VERSION only if it is at least as good as the current holder.
 
     Exits with 4 (conflict) when the requirements are not met, saying why.
@@ -200,7 +208,8 @@ def promote(name: str, version: int, alias_: str, require: tuple[str, ...],
         # The refusal is this command's error message below; the warning would repeat it.
         warnings.simplefilter("ignore", api.PromotionRefused)
         result = api.promote(name, version, alias=alias_, require=_requirements(require),
-                             reason=reason)
+                             reason=reason, require_blessing=require_blessing,
+                             require_replay=require_replay)
     for check in result.checks:
         mark = "[green]ok[/]" if check.passed else "[bold red]failed[/]"
         render.console().print(f"{mark}  {render.plain(check.note)}")
@@ -208,6 +217,62 @@ def promote(name: str, version: int, alias_: str, require: tuple[str, ...],
         raise CommandError(f"Not promoted: {'; '.join(result.reasons)}.", CONFLICT)
     was = f" (was version {result.previous})" if result.previous is not None else ""
     click.echo(f"{name}@{alias_} -> version {version}{was}.")
+
+
+@models.command("replay")
+@click.argument("candidate")
+@click.option("--against", metavar="MODEL",
+              help="The served version whose logged requests are replayed (default: "
+                   "NAME@champion).")
+@click.option("--since", default="7d", show_default=True, metavar="WINDOW",
+              help="Logged requests in this window: 7d, 12h, 30m.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the newest requests.")
+@click.option("--labels", metavar="DATA",
+              help="Labels that arrived: a CSV/Parquet file or dataset version with request_id "
+                   "(and row) and the --label column.")
+@click.option("--label", metavar="COLUMN", help="The label column of --labels.")
+@click.option("-s", "--slice", "slices", multiple=True, metavar="COLUMN[,COLUMN]",
+              help="Slice by this input column (or a cross, joined by commas).")
+@click.option("-t", "--threshold", multiple=True, metavar="METRIC>=X",
+              help="A bound on the candidate's realised metric (needs --labels).")
+@click.option("--slice-threshold", multiple=True, metavar="METRIC>=X",
+              help="The same bound on every labelled slice big enough to judge.")
+@click.option("-c", "--change", multiple=True, metavar="METRIC>=D",
+              help="A change against the served version on the same requests: auc>=-0.01 or "
+                   "auc>=0.99x.")
+@click.option("--min-agreement", type=click.FloatRange(0, 1), metavar="SHARE",
+              help="Fail unless the candidate answers as served on this share of rows.")
+@click.option("--no-save", is_flag=True, help="Do not store the replay.")
+@click.option("--trust", is_flag=True, help="Trust the models' pickled types when loading.")
+@click.option("--fail-unblessed", is_flag=True, help="Exit with code 1 when a check fails.")
+@json_option
+def replay(candidate: str, against: str | None, since: str, limit: int | None,
+           labels: str | None, label: str | None, slices: tuple[str, ...],
+           threshold: tuple[str, ...], slice_threshold: tuple[str, ...],
+           change: tuple[str, ...], min_agreement: float | None, no_save: bool, trust: bool,
+           fail_unblessed: bool, as_json: bool) -> None:
+    """Run CANDIDATE on the requests the served model answered, and compare the two.
+
+    Exit codes: 0 passed (or failed without --fail-unblessed), 1 a failed check with
+    --fail-unblessed or an error, 2 invalid input, 3 a model not found.
+    """
+    tracking()
+    from ..evaluate import replay as run_replay
+    from .evaluate import _slices, show, thresholds_from
+
+    overall, per_slice = thresholds_from(threshold, slice_threshold, change, None)
+    result = run_replay(candidate, against=against, since=since, labels=labels, label=label,
+                        slices=_slices(slices), thresholds=overall, per_slice=per_slice,
+                        min_agreement=min_agreement, limit=limit, save=not no_save,
+                        trust=trust or False)
+    if as_json:
+        render.echo_json(result.to_dict())
+    else:
+        show(result)
+    if fail_unblessed and not result.blessed:
+        from .exits import GENERAL
+
+        raise click.exceptions.Exit(GENERAL)
 
 
 @models.command("card")
@@ -303,3 +368,7 @@ def serve(uri: str, host: str, port: int, sample: float, no_log: bool,
 from .export_kserve import export as _export  # noqa: E402
 
 models.add_command(_export)
+
+from .skew import skew as _skew  # noqa: E402
+
+models.add_command(_skew)

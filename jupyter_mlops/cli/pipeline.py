@@ -7,13 +7,16 @@ a step is stale; ``reproduce`` exits 1 when the run fails or a metric differs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import render
 from .exits import USAGE, CommandError
 from .options import executor_options, json_option, tracking
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 STEP_FAILED = 1
 INTERRUPTED = 130
@@ -44,7 +47,7 @@ def _overrides(params: tuple[str, ...]) -> dict[str, Any]:
     return parse_assignments(params)
 
 
-def _spec_errors(func: Any) -> Any:
+def _spec_errors(func: Any) -> Callable[..., Any]:
     """Print each problem of an invalid pipeline file on its own line, then exit 2."""
     import functools
 

@@ -10,17 +10,17 @@ rich is imported inside the functions that draw, so ``jupyter mlops --help`` nev
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from ..jsonable import jsonable
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -35,29 +35,6 @@ STATUS_STYLES = {
 
 
 # -- JSON --------------------------------------------------------------------------------------
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` made of JSON types only: records as dicts, non-finite floats as strings."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, enum.Enum):
-        return jsonable(value.value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return str(value)
 
 
 def echo_json(data: Any) -> None:

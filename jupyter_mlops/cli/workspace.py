@@ -6,7 +6,7 @@ import click
 
 from . import render
 from .exits import USAGE, CommandError
-from .options import DURATION, json_option, tracking
+from .options import DURATION, json_option, use_workspace
 
 _COUNT_LABELS = {
     "experiments": "Experiments",
@@ -25,7 +25,10 @@ def info(as_json: bool) -> None:
 
     The folder, the metadata store and its backend, the artifact store, and counts.
     """
-    details = tracking().info()
+    use_workspace()
+    from ..maintenance import info as workspace_info
+
+    details = workspace_info()
     if as_json:
         render.echo_json(details)
         return
@@ -63,7 +66,8 @@ def gc(dry_run: bool, purge_deleted: bool, older_than: float | None, grace: floa
     """
     if older_than is not None and not purge_deleted:
         raise CommandError("--older-than applies to --purge-deleted; add that option.", USAGE)
-    api = tracking()
+    use_workspace()
+    from .. import maintenance as api
     options: dict[str, object] = {"dry_run": dry_run, "purge_deleted": purge_deleted}
     if older_than is not None:
         options["older_than"] = older_than

@@ -9,9 +9,12 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..records import DatasetVersion
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATS = ("count", "nulls", "distinct", "min", "max", "mean", "std")
 COLUMNS = ["column", "change", "a", "b", "delta"]
@@ -34,7 +37,7 @@ class DataDiff:
     def same(self) -> bool:
         return not self.changes
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """The changes as a DataFrame: column (or file), change, a, b, delta."""
         import pandas as pd
 
@@ -140,7 +143,7 @@ def _differs(x: Any, y: Any) -> bool:
     return bool(x != y)
 
 
-def _delta(x: Any, y: Any) -> Any:
+def _delta(x: Any, y: Any) -> float | None:
     if isinstance(x, (int, float)) and isinstance(y, (int, float)) \
             and not isinstance(x, bool) and not isinstance(y, bool):
         return y - x

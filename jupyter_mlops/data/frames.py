@@ -103,6 +103,12 @@ def check_frame(frame: Any) -> None:
         duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise InvalidInput(f"Column names must be unique; repeated: {', '.join(duplicated)}.")
     for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.SparseDtype):
+            # Hashing and Parquet take dense values; say so instead of numpy's TypeError.
+            raise InvalidInput(
+                f"Column {name!r} is sparse ({frame[name].dtype}), which cannot be versioned: "
+                f"make it dense first: df[{name!r}] = df[{name!r}].sparse.to_dense()."
+            )
         _check_flat(name, frame[name])
 
 

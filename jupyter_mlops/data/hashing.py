@@ -21,10 +21,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..store.digest import THREADED_HASH_MIN as THREADED_MIN
 from ..store.digest import hash_bytes, hasher
+
+if TYPE_CHECKING:
+    from tqdm.auto import tqdm
 
 # The slice fed to the threaded hasher between progress updates.
 SLICE = 256 * 1024 * 1024
@@ -78,7 +81,7 @@ def digest_bytes(data: bytes | memoryview) -> str:
     return hash_bytes(data)
 
 
-def progress(total: int, description: str, unit: str = "B", show: bool = True) -> Any:
+def progress(total: int, description: str, unit: str = "B", show: bool = True) -> tqdm:
     """A tqdm bar (a notebook widget under Jupyter), or a silent stand-in when not shown."""
     from tqdm.auto import tqdm
 

@@ -30,13 +30,18 @@ DRIFT_CATEGORIES = 1_000
 FEW_VALUES = 5
 
 
-def profile_frame(frame: Any) -> dict[str, Any]:
+def profile_frame(frame: Any, bins: int = BINS, categories: int = DRIFT_CATEGORIES
+                  ) -> dict[str, Any]:
     """The profile of every column of ``frame``.
 
     Parameters
     ----------
     frame:
         A pandas DataFrame.
+    bins:
+        Equal-width histogram bins per numeric (and datetime) column.
+    categories:
+        Most frequent values counted per categorical column; the rest are ``other``.
 
     Returns
     -------
@@ -44,10 +49,12 @@ def profile_frame(frame: Any) -> dict[str, Any]:
         ``{"rows": N, "columns": {name: entry}}`` as in the module docstring.
     """
     return {"rows": len(frame),
-            "columns": {str(name): profile_column(frame[name]) for name in frame.columns}}
+            "columns": {str(name): profile_column(frame[name], bins, categories)
+                        for name in frame.columns}}
 
 
-def profile_column(series: Any) -> dict[str, Any]:
+def profile_column(series: Any, bins: int = BINS, categories: int = DRIFT_CATEGORIES
+                   ) -> dict[str, Any]:
     """The profile entry of one column (see the module docstring)."""
     from pandas.api import types
 
@@ -60,11 +67,11 @@ def profile_column(series: Any) -> dict[str, Any]:
         entry["distinct"] = None
     if types.is_bool_dtype(dtype) or isinstance(dtype, _categorical()) \
             or (types.is_string_dtype(dtype) and not _nested(series)):
-        entry.update(_categorical_entry(series))
+        entry.update(_categorical_entry(series, categories))
     elif types.is_numeric_dtype(dtype):
-        entry.update(_numeric_entry(series))
+        entry.update(_numeric_entry(series, bins))
     elif types.is_datetime64_any_dtype(dtype):
-        entry.update(_datetime_entry(series))
+        entry.update(_datetime_entry(series, bins))
     else:
         entry["type"] = "other"
     return _clean(entry)
@@ -81,7 +88,7 @@ def _nested(series: Any) -> bool:
     return any(not isinstance(v, (str, bytes, bool, int, float)) for v in sample)
 
 
-def _numeric_entry(series: Any) -> dict[str, Any]:
+def _numeric_entry(series: Any, bins: int) -> dict[str, Any]:
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     finite = values[np.isfinite(values)]
     entry: dict[str, Any] = {"type": "numeric"}
@@ -94,7 +101,7 @@ def _numeric_entry(series: Any) -> dict[str, Any]:
         quantiles={str(q): float(v) for q, v in zip(QUANTILES, np.quantile(finite, QUANTILES),
                                                      strict=True)},
     )
-    counts, edges = np.histogram(finite, bins=BINS)
+    counts, edges = np.histogram(finite, bins=bins)
     entry.update(edges=edges.tolist(), counts=counts.tolist())
     distinct, tally = np.unique(finite, return_counts=True)
     if len(distinct) <= FEW_VALUES:
@@ -104,16 +111,16 @@ def _numeric_entry(series: Any) -> dict[str, Any]:
     return entry
 
 
-def _categorical_entry(series: Any) -> dict[str, Any]:
+def _categorical_entry(series: Any, categories: int) -> dict[str, Any]:
     counts = series.value_counts(dropna=True, sort=True)
     counts = counts[counts > 0]
-    kept = counts.iloc[:DRIFT_CATEGORIES]
+    kept = counts.iloc[:categories]
     pairs = [[_scalar(value), int(count)] for value, count in kept.items()]
     return {"type": "categorical", "top": pairs[:TOP], "counts": pairs,
-            "other": int(counts.iloc[DRIFT_CATEGORIES:].sum())}
+            "other": int(counts.iloc[categories:].sum())}
 
 
-def _datetime_entry(series: Any) -> dict[str, Any]:
+def _datetime_entry(series: Any, bins: int) -> dict[str, Any]:
     present = series.dropna()
     entry: dict[str, Any] = {"type": "datetime"}
     if present.empty:
@@ -122,7 +129,7 @@ def _datetime_entry(series: Any) -> dict[str, Any]:
         if hasattr(present.array, "as_unit") else None
     entry.update(min=present.min().isoformat(), max=present.max().isoformat())
     if seconds is not None:
-        counts, edges = np.histogram(seconds, bins=BINS)
+        counts, edges = np.histogram(seconds, bins=bins)
         entry.update(edges=edges.tolist(), counts=counts.tolist())
     return entry
 

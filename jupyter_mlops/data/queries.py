@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..records import Dataset, DatasetVersion
@@ -11,8 +11,13 @@ from . import storage
 from .diff import DataDiff, diff_profiles, diff_versions
 from .frames import column_types
 from .profile import drift_shape, profile_frame
+from .reads import resolve_version
 from .refs import check_name, parse_ref
-from .versions import resolve_version
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..store import Store
 
 VERSION_COLUMNS = ["name", "version", "ref", "kind", "rows", "bytes", "files", "format",
                    "digest", "created_at", "created_by", "run_id", "description", "source"]
@@ -20,7 +25,7 @@ DATASET_COLUMNS = ["name", "latest_version", "versions", "kind", "rows", "bytes"
                    "description", "created_at", "updated_at", "has_schema"]
 
 
-def _store() -> Any:
+def _store() -> Store:
     from ..session import current
 
     return current().store
@@ -36,7 +41,7 @@ def list_versions(name: str) -> list[DatasetVersion]:
     return list(_store().datasets.versions(check_name(name)))
 
 
-def datasets() -> Any:
+def datasets() -> pd.DataFrame:
     """Every dataset with its newest version, as a DataFrame.
 
     Returns
@@ -61,7 +66,7 @@ def datasets() -> Any:
     return frame
 
 
-def dataset_versions(name: str) -> Any:
+def dataset_versions(name: str) -> pd.DataFrame:
     """Every version of dataset ``name``, oldest first, as a DataFrame.
 
     Parameters

@@ -13,11 +13,14 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..records import DatasetFile, DatasetVersion
 from .hashing import PROGRESS_BYTES, PROGRESS_FILES, WORKERS, StatCache, Tree, progress, stat_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARQUET_COMPRESSION = "zstd"
 # Into a local store one thread stores a folder fastest: creating a file is CPU work in the
@@ -44,7 +47,7 @@ def write_frame(artifacts: Any, frame: Any) -> tuple[str, int]:
     return artifacts.put_bytes(memoryview(data))
 
 
-def read_frame(artifacts: Any, digest: str) -> Any:
+def read_frame(artifacts: Any, digest: str) -> pd.DataFrame:
     """The DataFrame stored as Parquet blob ``digest`` (verified before it is parsed)."""
     import pyarrow as pa
     import pyarrow.parquet as pq

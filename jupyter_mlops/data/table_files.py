@@ -7,9 +7,12 @@ so a missing, empty or corrupt file says so in one line instead of a pandas or p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet",
            ".feather": "read_feather", ".json": "read_json"}
@@ -22,7 +25,7 @@ def is_table_file(name: str) -> bool:
     return Path(name).suffix.lower() in READERS
 
 
-def read_table(path: str | Path) -> Any:
+def read_table(path: str | Path) -> pd.DataFrame:
     """The DataFrame in ``path``; NotFound when it is missing, InvalidInput when unreadable."""
     import pandas as pd
 

@@ -12,14 +12,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, MissingDependency
+from .features import register_checks
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    import pandas as pd
+    from pandera.pandas import DataFrameSchema
 
 EXAMPLES = 5
 
 
-def _pandera() -> Any:
+def _pandera() -> ModuleType:
     try:
         import pandera.pandas as pandera
     except ImportError:
@@ -61,7 +68,7 @@ class ValidationReport:
     def __bool__(self) -> bool:
         return self.ok
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """The failures as a DataFrame: column, check, failures, examples."""
         import pandas as pd
 
@@ -99,7 +106,7 @@ class ValidationFailed(InvalidInput):
         self.report = report
 
 
-def infer_schema_of(frame: Any) -> Any:
+def infer_schema_of(frame: Any) -> DataFrameSchema:
     """A pandera schema inferred from ``frame`` (types, nullability, ranges, categories).
 
     Parameters
@@ -125,9 +132,12 @@ def infer_schema_of(frame: Any) -> Any:
                                    name=schema.name)
 
 
-def load_schema(schema: Any) -> Any:
+def load_schema(schema: Any) -> DataFrameSchema:
     """``schema`` as a pandera ``DataFrameSchema``: one already, YAML text, or a YAML file."""
     pandera = _pandera()
+    # pandera drops a check it does not know while reading YAML, without a word: the
+    # annotation checks (presence, environments, comparators) must be registered first.
+    register_checks()
     if isinstance(schema, pandera.DataFrameSchema):
         return schema
     if isinstance(schema, os.PathLike) or (isinstance(schema, str) and "\n" not in schema \

@@ -11,63 +11,28 @@ import getpass
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
 from ..records import DatasetVersion
 from ..session import current
 from . import storage
-from .frames import check_frame, column_types, frame_digest
-from .hashing import StatCache, digest_file, hash_tree, scan
-from .refs import check_name, parse_ref
+from .hashing import digest_file, hash_tree, scan
+from .reads import CACHE_DIR, checkout, current_run, link, load_data, resolve_version, stat_cache
+from .refs import check_name
 
-CACHE_DIR = Path(".mlops") / "cache"
+if TYPE_CHECKING:
+    import pandas as pd
 
-
-def _active_run() -> Any:
-    from ..tracking.run import active_run
-
-    return active_run()
-
-
-def stat_cache(track: Any | None = None) -> StatCache:
-    """The stat cache of this machine for the current workspace (``.mlops/cache/stat.db``)."""
-    root = (track or current()).store.workspace.root
-    return StatCache(Path(root) / CACHE_DIR / "stat.db")
-
+# Reading lives in reads.py (schemas.py needs it without the write path); these names stay
+# importable from here, where callers have always found them.
+__all__ = ["CACHE_DIR", "checkout", "load_data", "resolve_version", "stat_cache", "version_data"]
 
 def _user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def _link(direction: str, version: DatasetVersion) -> None:
-    run = _active_run()
-    if run is None:
-        return
-    if direction == "output":
-        run.log_output("dataset", version.ref)
-    else:
-        run.log_input("dataset", version.ref)
-
-
-def resolve_version(ref: str) -> DatasetVersion:
-    """The version ``ref`` names: ``"customers"``, ``"customers@3"`` or ``"customers@latest"``.
-
-    Parameters
-    ----------
-    ref:
-        A dataset name, optionally with ``@N`` or ``@latest``.
-
-    Returns
-    -------
-    DatasetVersion
-        The stored version (the newest when no number is given).
-    """
-    parsed = parse_ref(ref)
-    return current().store.datasets.get(parsed.name, parsed.version)
 
 
 def version_data(obj: Any, name: str, description: str | None = None,
@@ -116,11 +81,11 @@ def version_data(obj: Any, name: str, description: str | None = None,
                            "or a DataFrame.")
     else:
         version = _version_frame(_as_frame(obj), name, description, validate)
-    _link("output", version)
+    link("output", version)
     return version
 
 
-def _as_frame(obj: Any) -> Any:
+def _as_frame(obj: Any) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(obj, pd.DataFrame):
@@ -135,7 +100,7 @@ def _as_frame(obj: Any) -> Any:
 
 def _new(name: str, kind: str, digest: str, size: int, description: str | None,
          **fields: Any) -> DatasetVersion:
-    run = _active_run()
+    run = current_run()
     return DatasetVersion(name=name, version=0, kind=kind, digest=digest, bytes=size,
                           created_at=time.time(), created_by=_user(), description=description,
                           run_id=run.id if run is not None else None, **fields)
@@ -143,6 +108,9 @@ def _new(name: str, kind: str, digest: str, size: int, description: str | None,
 
 def _version_frame(frame: Any, name: str, description: str | None,
                    validate: Any) -> DatasetVersion:
+    # Here, not at the top: frames imports NumPy, which versioning a file never needs
+    # (a fresh `python -c` versioning an unchanged file spends 70-100 ms on it otherwise).
+    from .frames import check_frame, column_types, frame_digest
     from .validation import ValidationFailed, check, schema_yaml
 
     check_frame(frame)
@@ -220,79 +188,3 @@ def _version_folder(path: Path, name: str, description: str | None) -> DatasetVe
     files = storage.store_tree(track.store.artifacts, tree)
     return records.add(_new(name, "directory", digest, tree.size, description,
                             files=len(files), source=str(path)), files)
-
-
-def load_data(ref: str) -> Any:
-    """A version's data: a DataFrame for DataFrames, a local path for files and folders.
-
-    Parameters
-    ----------
-    ref:
-        ``"customers"``, ``"customers@3"`` or ``"customers@latest"``.
-
-    Returns
-    -------
-    pandas.DataFrame or pathlib.Path
-        The DataFrame (``df.attrs["mlops_ref"]`` names the version), or a read-only-by-
-        convention copy of the file or folder in the workspace's cache; use ``checkout`` for
-        a copy of your own.
-    """
-    version = resolve_version(ref)
-    track = current()
-    if version.kind == "dataframe":
-        frame = storage.read_frame(track.store.artifacts, version.storage_digest)
-        frame.attrs["mlops_ref"] = version.ref
-        result: Any = frame
-    else:
-        place = Path(track.store.workspace.root) / CACHE_DIR / "data" / version.name \
-            / str(version.version)
-        if version.kind == "file":
-            place = place / (Path(version.source).name if version.source else version.name)
-        result = _materialize(track, version, place, clean=True)
-    _link("input", version)
-    return result
-
-
-def checkout(ref: str, dest: str | os.PathLike[str], clean: bool = False) -> Path:
-    """Write a version out to ``dest``: the file, the folder, or a DataFrame as Parquet.
-
-    Parameters
-    ----------
-    ref:
-        ``"customers"``, ``"customers@3"`` or ``"customers@latest"``.
-    dest:
-        For a file or DataFrame, the file to write or an existing folder to write it into
-        (under its original name, or ``NAME@N.parquet``); for a folder version, the folder.
-    clean:
-        Folder versions: remove files of ``dest`` that the version does not have.
-
-    Returns
-    -------
-    pathlib.Path
-        What was written.
-    """
-    version = resolve_version(ref)
-    track = current()
-    target = Path(os.path.abspath(os.path.expanduser(os.fspath(dest))))
-    if version.kind != "directory" and target.is_dir():
-        original = Path(version.source).name if version.kind == "file" and version.source \
-            else f"{version.ref}.parquet"
-        target = target / original
-    if version.kind == "directory" and target.exists() and not target.is_dir():
-        raise InvalidInput(f"{str(target)!r} is a file; a folder version checks out into a "
-                           "folder.")
-    written = _materialize(track, version, target, clean=clean)
-    _link("input", version)
-    return written
-
-
-def _materialize(track: Any, version: DatasetVersion, target: Path, clean: bool) -> Path:
-    cache = stat_cache(track)
-    artifacts = track.store.artifacts
-    if version.kind == "directory":
-        files = track.store.datasets.files(version.name, version.version)
-        storage.materialize_tree(artifacts, files, target, version, cache, clean=clean)
-        return target
-    assert version.storage_digest is not None
-    storage.materialize_file(artifacts, version.storage_digest, target, version, cache)
-    return target

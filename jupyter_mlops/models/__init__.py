@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .card import ModelCard, model_card
 from .flavors import UntrustedModel
@@ -31,6 +31,9 @@ from .registry import (
 )
 from .signature import Signature, SignatureMismatch, infer_signature
 from .tables import audit_log, model_versions, models, predictions
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "LoadedModel",
@@ -69,7 +72,7 @@ class _CallableModule(types.ModuleType):
     models`` can shadow the other.
     """
 
-    def __call__(self) -> Any:
+    def __call__(self) -> pd.DataFrame:
         return models()
 
 

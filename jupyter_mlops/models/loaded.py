@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import IntegrityError
 from . import flavors
 from .flavors import Trust
 from .signature import Signature
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class LoadedModel:
         return self.uri
 
     @property
-    def input_example(self) -> Any:
+    def input_example(self) -> pd.DataFrame | np.ndarray | None:
         """The stored input example (a DataFrame, or an array for tensor models), or None."""
         example = self.meta.get("input_example")
         if not example:

@@ -15,13 +15,17 @@ import json
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..tracking.run import ActiveRun, require_active
 from ..tracking.values import check_key
 from . import flavors
 from .signature import Signature, infer_signature
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 FORMAT = "jupyter-mlops-model/1"
 META_FILE = "model.json"
@@ -125,7 +129,7 @@ def logged_model_of(model: Any) -> LoggedModel | None:
         return None
 
 
-def _head(example: Any) -> Any:
+def _head(example: Any) -> pd.DataFrame | np.ndarray | None:
     if example is None:
         return None
     if hasattr(example, "iloc"):

@@ -3,8 +3,9 @@
 Every alias move and status change is written with its audit entry (who, when, from, to, why)
 in one transaction by the store. ``promote`` moves an alias only when the candidate is at least
 as good as the current holder on the named metrics, and otherwise says why, in its result and
-in the audit log. DataFrame views (``models``, ``model_versions``, ``audit_log``) live in
-``tables``.
+in the audit log. Each change, once committed, is announced to the registry listeners
+(``events``; the alerts of ``monitor`` tell their webhooks at once). DataFrame views
+(``models``, ``model_versions``, ``audit_log``) live in ``tables``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import operator
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, IntegrityError, InvalidInput, NotFound
 from ..records import (
@@ -32,10 +33,15 @@ from ..records import (
 from ..session import current
 from ..tracking.run import ActiveRun, active_run
 from . import reference
+from .events import RegistryEvent, announce
 from .flavors import Trust, UntrustedModel
 from .loaded import LoadedModel, load_stored
 from .logging import META_FILE, LoggedModel, log_model, logged_model_of
 from .reference import ModelRef, RunModelRef, check_alias, check_model_name
+
+if TYPE_CHECKING:
+    from ..records import AuditEntry
+    from ..store.registry import Registry
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -51,7 +57,7 @@ def current_user() -> str:
         return "unknown"
 
 
-def _registry() -> Any:
+def _registry() -> Registry:
     return current().store.registry
 
 
@@ -105,7 +111,7 @@ def register_model(
     model_digest = _model_digest(run, ref.path, meta)
     datasets = [link.ref for link in run.lineage
                 if link.direction == "input" and link.kind == "dataset"]
-    return store.registry.create_version(
+    created = store.registry.create_version(
         name, flavor=str(meta["flavor"]), model_digest=model_digest, meta_digest=meta_digest,
         artifact_path=ref.path, run_id=run.id, user=current_user(), now=time.time(),
         signature=meta.get("signature"), metrics=run.metrics, params=run.params,
@@ -114,6 +120,10 @@ def register_model(
         tags={str(k): str(v) for k, v in (tags or {}).items()},
         alias=alias, reason=reason,
     )
+    announce(RegistryEvent("register", name, created.version))
+    if alias is not None:
+        announce(RegistryEvent("alias", name, created.version, alias))
+    return created
 
 
 def _logged_ref(source: Any, name: str) -> RunModelRef:
@@ -252,27 +262,33 @@ def set_alias(name: str, alias: str, version: int, reason: str | None = None) ->
     """Point ``alias`` of ``name`` at ``version`` (audited: who, when, from, to, why)."""
     check_model_name(name)
     check_alias(alias)
-    return _registry().set_alias(name, alias, _version_number(version), current_user(),
+    move = _registry().set_alias(name, alias, _version_number(version), current_user(),
                                  time.time(), reason)
+    announce(RegistryEvent("alias", name, move.to_version, alias))
+    return move
 
 
 def delete_alias(name: str, alias: str, reason: str | None = None) -> AliasMove:
     """Remove ``alias`` from ``name`` (audited)."""
     check_model_name(name)
     check_alias(alias)
-    return _registry().delete_alias(name, alias, current_user(), time.time(), reason)
+    move = _registry().delete_alias(name, alias, current_user(), time.time(), reason)
+    announce(RegistryEvent("alias", name, move.from_version, alias))
+    return move
 
 
 def set_version_status(name: str, version: int, status: str | VersionStatus,
-                       reason: str | None = None) -> Any:
+                       reason: str | None = None) -> AuditEntry:
     """Archive a version (or make it READY again); audited. Returns the audit entry."""
     try:
         wanted = VersionStatus(str(status).upper())
     except ValueError:
         choices = ", ".join(s.value for s in VersionStatus)
         raise InvalidInput(f"Unknown version status {status!r}: use one of {choices}.") from None
-    return _registry().set_status(check_model_name(name), _version_number(version), wanted,
-                                  current_user(), time.time(), reason)
+    entry = _registry().set_status(check_model_name(name), _version_number(version), wanted,
+                                   current_user(), time.time(), reason)
+    announce(RegistryEvent("status", entry.name, entry.version))
+    return entry
 
 
 def _version_number(version: Any) -> int:
@@ -292,6 +308,8 @@ def promote(
     alias: str = "champion",
     require: Mapping[str, str] | Sequence[str] | None = None,
     reason: str | None = None,
+    require_blessing: bool | None = None,
+    require_replay: bool | None = None,
 ) -> Promotion:
     """Move ``alias`` to ``version`` only if it is at least as good as the current holder.
 
@@ -306,6 +324,12 @@ def promote(
         e.g. ``{"auc": ">=", "log_loss": "<="}``; a list of names means ``">="`` each.
     reason:
         Why, for the audit log (default: the comparisons).
+    require_blessing:
+        Refuse unless the version's latest evaluation (``mlops.evaluate``) blessed it; default:
+        whether ``alias`` is listed in the ``require_blessing`` setting.
+    require_replay:
+        Refuse unless the version's latest shadow replay (``mlops.replay``) against the current
+        holder passed; default: whether ``alias`` is in the ``require_replay`` setting.
 
     Returns
     -------
@@ -328,6 +352,7 @@ def promote(
                          reasons=(f"version {number} already holds @{alias}",))
     holder = None if holder_number is None else registry.version(name, holder_number)
     checks = tuple(_check(metric, op, candidate, holder) for metric, op in rules.items())
+    checks += _gate(name, number, holder_number, alias, require_blessing, require_replay)
     failed = [c for c in checks if not c.passed]
     now = time.time()
     if failed:
@@ -337,6 +362,7 @@ def promote(
                      f"promoted to @{alias}")
     move = registry.set_alias(name, alias, number, current_user(), now, why,
                               expected=holder_number)
+    announce(RegistryEvent("alias", name, number, alias))
     return Promotion(name, alias, number, holder_number, True, checks,
                      tuple(c.note for c in checks), move)
 
@@ -351,11 +377,55 @@ def _refuse(registry: Any, name: str, alias: str, number: int, holder: int | Non
     """Record a refused promotion in the audit log, warn, and return the falsy outcome."""
     registry.record_refusal(name, alias, holder, number, current_user(), now,
                             "; ".join(reasons) + (f" ({reason})" if reason else ""))
+    announce(RegistryEvent("promotion-refused", name, number, alias))
     outcome = Promotion(name, alias, number, holder, False, checks, reasons)
     # A refusal must be seen where a notebook cell or a script ignores the return value.
     warnings.warn(f"{name} version {number} not promoted to @{alias}: {'; '.join(reasons)}",
                   PromotionRefused, stacklevel=3)
     return outcome
+
+
+def _required(alias: str, given: bool | None, setting_name: str) -> bool:
+    if given is not None:
+        return bool(given)
+    from ..config import setting
+
+    try:
+        listed = setting(setting_name, current().workspace.root) or ()
+    except KeyError:
+        # A settings table from before the gate: no alias is gated by default.
+        return False
+    if isinstance(listed, str):
+        listed = [part.strip() for part in listed.split(",")]
+    return alias in listed or "*" in listed
+
+
+def _gate(name: str, number: int, holder: int | None, alias: str, blessing: bool | None,
+          replay: bool | None) -> tuple[MetricCheck, ...]:
+    """The blessing and replay a gated alias requires, read from the stored evaluations."""
+    out = []
+    saved = current().store.evaluations
+    for kind, given, setting_name in (("evaluation", blessing, "require_blessing"),
+                                      ("replay", replay, "require_replay")):
+        if not _required(alias, given, setting_name):
+            continue
+        metric = "blessing" if kind == "evaluation" else "replay"
+        found = saved.latest(name, number, kind)
+        how = ("mlops.evaluate" if kind == "evaluation" else "mlops.replay")
+        if found is None:
+            note = f"{metric}: version {number} has no {kind}: run {how}('{name}/{number}', ...)"
+        elif kind == "replay" and holder is not None and found.baseline != f"{name}/{holder}":
+            note = (f"replay: version {number} was last replayed against {found.baseline}, not "
+                    f"the current holder version {holder}: replay it again")
+        elif not found.blessed:
+            note = (f"{metric}: {kind} {found.id[-8:]} of version {number} failed: "
+                    + "; ".join(found.failures))
+        else:
+            out.append(MetricCheck(metric, "blessed", None, None, True,
+                                   f"{metric}: {kind} {found.id[-8:]} passed"))
+            continue
+        out.append(MetricCheck(metric, "blessed", None, None, False, note))
+    return tuple(out)
 
 
 def _rules(require: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:

@@ -101,7 +101,7 @@ class Signature:
 
     # -- validation ------------------------------------------------------------------------
 
-    def validate(self, data: Any, model: str = "the model") -> Any:
+    def validate(self, data: Any, model: str = "the model") -> pd.DataFrame | np.ndarray:
         """``data`` as the model expects it; raises ``SignatureMismatch`` listing every problem.
 
         Parameters

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from ..records import DriftResult
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from .report import DriftReport
 
 DRIFT_COLOUR = "#d62728"
@@ -57,7 +59,7 @@ def _neg_log10(value: float) -> float:
 CLIP_FACTOR = 3.0
 
 
-def scores_figure(report: DriftReport) -> Any:
+def scores_figure(report: DriftReport) -> go.Figure:
     """Each tested column's statistic against its own threshold, on a scale read at a glance.
 
     p-value tests are drawn as -log10(p) (p = 0.05 is 1.3, p = 1e-6 is 6, higher is more drift)
@@ -114,7 +116,7 @@ def scores_figure(report: DriftReport) -> Any:
     return figure
 
 
-def column_figure(report: DriftReport, result: DriftResult) -> Any:
+def column_figure(report: DriftReport, result: DriftResult) -> go.Figure:
     """The reference and current distributions of one column, as shares, overlaid."""
     import plotly.graph_objects as go
 

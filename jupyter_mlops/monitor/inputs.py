@@ -22,11 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..data.table_files import is_table_file, read_table
 from ..errors import InvalidInput, MissingDependency
 from .profile import as_profile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -100,7 +103,7 @@ def _frame_label(frame: Any) -> str:
     return str(frame.attrs.get("mlops_ref", "DataFrame"))
 
 
-def _string_columns(frame: Any) -> Any:
+def _string_columns(frame: Any) -> pd.DataFrame:
     if all(isinstance(c, str) for c in frame.columns):
         return frame
     renamed = frame.copy(deep=False)
@@ -154,7 +157,7 @@ def since_timestamp(since: float | str) -> float:
     )
 
 
-def served_inputs(ref: str, since: float | str) -> Any:
+def served_inputs(ref: str, since: float | str) -> pd.DataFrame:
     """What the served model ``ref`` ("churn@champion", "churn/3", "churn") saw since then.
 
     The rows come from the serving prediction log: the input columns and ``prediction``.
@@ -178,7 +181,7 @@ def _is_model(ref: str) -> bool:
     return any(model.name == name for model in registry.list_models())
 
 
-def _load_version(ref: str, since: float | str | None) -> Any:
+def _load_version(ref: str, since: float | str | None) -> pd.DataFrame | Path:
     # With a window, a registered model's name means what it saw while served; a dataset
     # version on the other side of the same report still loads as itself.
     if since is not None and (ref.startswith("models:/") or _is_model(ref)):

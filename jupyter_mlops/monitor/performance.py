@@ -6,11 +6,15 @@ import importlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InvalidInput, MissingDependency
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
 
 CLASSIFICATION = ("accuracy", "f1", "auc")
 REGRESSION = ("rmse", "mae")
@@ -32,11 +36,11 @@ class PerformanceReport:
         return [m for m in (CLASSIFICATION if self.task == "classification" else REGRESSION)
                 if m in self.frame.columns]
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per window: window start, rows, then each metric."""
         return self.frame.copy()
 
-    def degraded(self, tolerance: float = 0.05) -> Any:
+    def degraded(self, tolerance: float = 0.05) -> pd.DataFrame:
         """Windows where a metric is worse than its baseline by more than ``tolerance``
         (relative), with the metrics that degraded."""
         flags = {}
@@ -58,7 +62,7 @@ class PerformanceReport:
                               for i in chosen.index]
         return chosen
 
-    def figure(self) -> Any:
+    def figure(self) -> go.Figure:
         """A plotly line per metric over the windows, with the baseline dashed."""
         import plotly.graph_objects as go
 
@@ -181,6 +185,7 @@ def _task(target: Any) -> str:
     return "classification"
 
 
+# Any: a LoadedModel for a registry reference, else the caller's own model object.
 def _load(model: Any) -> Any:
     if not isinstance(model, str):
         return model
@@ -261,6 +266,7 @@ def _metrics(task: str, truth: np.ndarray, predicted: np.ndarray,
     return result
 
 
+# Any: a class label, of whatever type the labels have.
 def _positive(truth: np.ndarray, predicted: np.ndarray) -> Any:
     # sklearn's convention: the greater of the two labels (1, True, "yes" over "no") is positive.
     return np.unique(np.concatenate([np.unique(truth), np.unique(predicted)]))[-1]

@@ -1,7 +1,8 @@
 """Column profiles that stand in for a reference DataFrame: histograms and category counts.
 
-A profile is a plain dict, so it can come from JSON, from a stored dataset version or from
-``profile_of``::
+A profile is a plain dict in the format of ``data/profile.py`` (every key below is one of
+its keys; a stored version's profile works as it is), so it can come from JSON, from a
+stored dataset version or from ``profile_of``::
 
     {
       "rows": 120000,                         # rows of the profiled data, nulls included
@@ -33,10 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from ..data.profile import BINS as PROFILE_BINS
+from ..data.profile import DRIFT_CATEGORIES as TOP_CATEGORIES
 from ..errors import InvalidInput
-
-PROFILE_BINS = 30
-TOP_CATEGORIES = 1000
 
 
 def as_profile(obj: Any) -> dict[str, Any] | None:
@@ -107,6 +107,9 @@ def _entry_rows(entry: dict[str, Any]) -> int:
 def profile_of(frame: Any, bins: int = PROFILE_BINS, top: int = TOP_CATEGORIES) -> dict[str, Any]:
     """A profile of ``frame`` that ``drift_report`` accepts in place of the frame itself.
 
+    It is the profile stored with every DataFrame version (``data/profile.py``: one format for
+    both), cut to what a drift report reads.
+
     Parameters
     ----------
     frame:
@@ -119,36 +122,13 @@ def profile_of(frame: Any, bins: int = PROFILE_BINS, top: int = TOP_CATEGORIES) 
     Returns
     -------
     dict
-        The profile (see the module docstring); JSON-ready except for numpy arrays.
+        The profile (see the module docstring), JSON-ready.
     """
-    from .columns import FEW_VALUES, is_numeric, sorted_finite
+    from ..data.profile import drift_shape, profile_frame
 
-    columns: dict[str, Any] = {}
-    for name in frame.columns:
-        series = frame[name]
-        if is_numeric(series):
-            values, nulls = sorted_finite(series)
-            if len(values) == 0:
-                edges, counts = np.array([0.0, 1.0]), np.array([0])
-            else:
-                from .statistics import binned, histogram_edges
-
-                edges = histogram_edges(values, values, bins)
-                counts = binned(values, edges)
-            entry: dict[str, Any] = {"type": "numeric", "edges": edges, "counts": counts,
-                                     "nulls": nulls}
-            distinct, distinct_counts = np.unique(values, return_counts=True)
-            if len(distinct) <= FEW_VALUES:
-                entry["values"] = [[float(v), int(c)]
-                                   for v, c in zip(distinct, distinct_counts, strict=True)]
-            columns[str(name)] = entry
-        else:
-            counts_series = series.value_counts(dropna=True)
-            kept = counts_series.iloc[:top]
-            columns[str(name)] = {
-                "type": "categorical",
-                "counts": [[key, int(count)] for key, count in kept.items()],
-                "other": int(counts_series.iloc[top:].sum()),
-                "nulls": int(series.isna().sum()),
-            }
-    return {"rows": len(frame), "columns": columns}
+    full = profile_frame(frame, bins=bins, categories=top)
+    shaped = drift_shape(full)
+    # Dates and other kinds stay listed, so the report can say per column why it is not tested.
+    columns = {name: shaped["columns"].get(name, {"type": entry["type"], "nulls": entry["nulls"]})
+               for name, entry in full["columns"].items()}
+    return {"rows": shaped["rows"], "columns": columns}

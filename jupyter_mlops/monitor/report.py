@@ -5,32 +5,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
+from ..jsonable import jsonable
 from ..records import DriftReportRecord, DriftResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
 
 HTML_ROWS = 200
 """At most this many columns are listed in the notebook display (drifted ones first)."""
 
 FRAME_COLUMNS = ["column", "type", "statistic", "value", "threshold", "drifted", "role", "note"]
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (as the CLI writes)."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return value
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item"):
-        return _json_safe(value.item())
-    return value
 
 
 class DriftReport:
@@ -100,7 +88,7 @@ class DriftReport:
 
     # -- views ----------------------------------------------------------------------------------
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per column: column, type, statistic, value, threshold, drifted, role, note.
 
         Extra columns give the null shares and the share of current values outside the
@@ -129,13 +117,13 @@ class DriftReport:
         if not details:
             for result in data["results"]:
                 result.pop("details", None)
-        return _json_safe(data)
+        return jsonable(data)
 
     def to_json(self, indent: int | None = None, details: bool = True) -> str:
         """The report as a JSON string (always valid JSON)."""
         return json.dumps(self.to_dict(details), indent=indent, allow_nan=False)
 
-    def figure(self, column: str | None = None) -> Any:
+    def figure(self, column: str | None = None) -> go.Figure:
         """A plotly figure: every column's score against its threshold, or one column's
         reference and current distributions overlaid when ``column`` is given."""
         from .figures import column_figure, scores_figure
@@ -189,5 +177,7 @@ class DriftReport:
             run.store.drift.save(self.record)
             run.log_output("drift_report", self.record.id)
         self._saved = True
+        from .alerts import after_drift_saved  # drift rules tell right away
+        after_drift_saved(self.record)
         return self
 

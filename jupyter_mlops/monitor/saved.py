@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..records import DriftReportRecord
 from .report import DriftReport
 
+if TYPE_CHECKING:
+    from ..store import Store
 
-def _store() -> Any:
+
+def _store() -> Store:
     from ..session import current
 
     return current().store

@@ -158,6 +158,7 @@ def _log_model(run: ActiveRun, estimator: Any, X: Any) -> None:
                       f"{type(estimator).__module__}.{type(estimator).__name__}"})
 
 
+# Any: the user's own X (a frame, an array, a sparse matrix ...), passed through.
 def _training_input(X: Any) -> Any:
     """The training input when a signature can be inferred from it (a frame or array)."""
     if X is None or not (hasattr(X, "iloc") or hasattr(X, "shape")):
@@ -223,7 +224,8 @@ class _AfterImport(importlib.abc.MetaPathFinder):
     def __init__(self, scope: SklearnAutolog) -> None:
         self.scope = scope
 
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+    def find_spec(self, fullname: str, path: Any,
+                  target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if fullname != "sklearn.base":
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)

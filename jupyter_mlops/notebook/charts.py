@@ -14,6 +14,7 @@ from ..records import Run
 
 if TYPE_CHECKING:
     import pandas as pd
+    import plotly.graph_objects as go
 
 
 def label(run: Run, runs: Sequence[Run] = ()) -> str:
@@ -40,7 +41,7 @@ def metrics_table(runs: Sequence[Run]) -> pd.DataFrame:
                         columns=keys)
 
 
-def bars_figure(runs: Sequence[Run], keys: Sequence[str]) -> Any:
+def bars_figure(runs: Sequence[Run], keys: Sequence[str]) -> go.Figure:
     """One bar chart per metric, a bar per run: single-value metrics side by side."""
     from plotly.subplots import make_subplots
 
@@ -58,7 +59,7 @@ def bars_figure(runs: Sequence[Run], keys: Sequence[str]) -> Any:
 
 
 def history_figure(runs: Sequence[Run], histories: dict[str, dict[str, list[tuple[int, float]]]]
-                   ) -> Any:
+                   ) -> go.Figure:
     """One line per run and metric over steps; one subplot row per metric.
 
     Parameters
@@ -103,7 +104,7 @@ def _as_number(text: str | None) -> float | None:
 
 
 def parallel_figure(runs: Sequence[Run], metric: str | None,
-                    params: Sequence[str] | None = None) -> Any:
+                    params: Sequence[str] | None = None) -> go.Figure:
     """Parallel coordinates of the params that differ between the runs against ``metric``.
 
     Parameters
@@ -121,10 +122,11 @@ def parallel_figure(runs: Sequence[Run], metric: str | None,
     """
     import plotly.graph_objects as go
 
-    keys = list(params_diff(runs).index) if len(runs) > 1 else sorted(
-        {key for run in runs for key in run.params})
     if params is not None:
-        keys = [key for key in keys if key in params] if params else []
+        keys = list(params)
+    else:
+        keys = list(params_diff(runs).index) if len(runs) > 1 else sorted(
+            {key for run in runs for key in run.params})
     dimensions = []
     for key in keys:
         raw = [run.params.get(key) for run in runs]

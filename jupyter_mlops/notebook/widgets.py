@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MlopsError
 from ..records import Run
 from ..tracking.queries import get_run, metric_history, search_runs
 from . import charts, runs_table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import ipywidgets
+    from IPython.display import HTML
 
 
 class StaticRuns:
@@ -30,7 +36,8 @@ class StaticRuns:
         return runs_table.to_text(self.runs)
 
 
-def _sort_key(column: str) -> Any:
+def _sort_key(column: str) -> Callable[[Run], Any]:
+    # Any: a number or text, depending on the column sorted by.
     def key(run: Run) -> Any:
         if column.startswith("metrics."):
             return run.metrics.get(column[8:], float("-inf"))
@@ -47,7 +54,7 @@ def runs_view(
     filter: str | None = None,
     order_by: Sequence[str] | None = None,
     max_results: int = 200,
-) -> Any:
+) -> _RunsWidgetBase | StaticRuns:
     """The interactive runs table (a widget), or a static table without ipywidgets.
 
     Parameters
@@ -78,7 +85,7 @@ class _RunsWidgetBase:
 
     @classmethod
     def build(cls, w: Any, experiments: list[str] | None, filter: str | None,
-              order_by: Sequence[str] | None, max_results: int, runs: list[Run]) -> Any:
+              order_by: Sequence[str] | None, max_results: int, runs: list[Run]) -> _RunsWidgetBase:
         klass = type("RunsWidget", (cls, w.VBox), {})
         filter_box = w.Text(value=filter or "", placeholder="metrics.auc > 0.8 and ...",
                             description="Filter", continuous_update=False,
@@ -157,10 +164,16 @@ class _RunsWidgetBase:
 
 
 class Comparison:
-    """The result of ``%mlops_compare``: two figures and a params diff, displayed in order."""
+    """The result of ``%mlops_compare``: the metrics, figures and params of the compared runs.
+
+    ``params`` are the params shown in the table and the parallel-coordinates chart: by default
+    those that differ between the runs; ``choose`` (or the picker shown above the table in a
+    notebook with ipywidgets) changes them.
+    """
 
     def __init__(self, runs: list[Run], metric: str | None,
-                 histories: dict[str, dict[str, list[tuple[int, float]]]]) -> None:
+                 histories: dict[str, dict[str, list[tuple[int, float]]]],
+                 params: Sequence[str] | None = None) -> None:
         self.runs = runs
         self.metric = metric
         self.metrics = charts.metrics_table(runs)
@@ -169,23 +182,82 @@ class Comparison:
         # A metric logged once per run (most sklearn metrics) is a bar, not an empty line chart.
         self.bars_figure = charts.bars_figure(runs, single) if single else None
         self.history_figure = charts.history_figure(runs, histories) if stepped else None
-        self.parallel_figure = charts.parallel_figure(runs, metric)
-        self.diff = charts.params_diff(runs)
+        self.all_params = sorted({key for run in runs for key in run.params})
+        self.differing = list(charts.params_diff(runs).index)
+        self.picker: Any = None
+        self._redraw: Any = lambda: None  # set once shown with a picker
+        self.choose(self.differing if params is None else params)
+
+    def choose(self, params: Sequence[str]) -> Comparison:
+        """Show ``params`` (in the table and the parallel-coordinates chart) and return self."""
+        unknown = [p for p in params if p not in self.all_params]
+        if unknown:
+            known = ", ".join(self.all_params) or "none"
+            raise MlopsError(f"No param {unknown[0]!r} in the compared runs; they have: "
+                             f"{known}.")
+        self.params = [p for p in self.all_params if p in set(params)]
+        self.diff = charts.params_diff(self.runs, only_different=False).loc[self.params]
+        self.parallel_figure = charts.parallel_figure(self.runs, self.metric, self.params)
+        return self
 
     def figures(self) -> list[Any]:
         """The figures shown, in order: bars, histories, params against the metric."""
         return [f for f in (self.bars_figure, self.history_figure, self.parallel_figure)
                 if f is not None]
 
+    def _params_title(self) -> str:
+        if self.params == self.differing and len(self.runs) > 1:
+            return "Params that differ"
+        return "Params"
+
+    def _params_table(self) -> HTML:
+        from IPython.display import HTML
+
+        return HTML(f"<b>{self._params_title()}</b>" + self.diff.to_html(na_rep=""))
+
     def _ipython_display_(self) -> None:
         from IPython.display import HTML, display
 
         display(HTML("<b>Metrics</b>" + self.metrics.to_html(na_rep="", float_format="{:.4g}"
                                                             .format)))
-        for figure in self.figures():
-            display(figure)
-        title = "Params that differ" if len(self.runs) > 1 else "Params"
-        display(HTML(f"<b>{title}</b>" + self.diff.to_html(na_rep="")))
+        for figure in (self.bars_figure, self.history_figure):
+            if figure is not None:
+                display(figure)
+        picker = self._picker()
+        if picker is not None:
+            display(picker)
+        # Plain outputs, updated in place by the picker: a saved notebook, nbconvert and
+        # GitHub show the chart and the table as last chosen, which a widget output would lose.
+        chart = display(self.parallel_figure, display_id=True)
+        table = display(self._params_table(), display_id=True)
+        if picker is not None:
+            self._redraw = lambda: (chart.update(self.parallel_figure),
+                                    table.update(self._params_table()))
+
+    def _picker(self) -> ipywidgets.HBox | None:
+        """The params picker (a widget); None without ipywidgets or with nothing to choose."""
+        if len(self.all_params) < 2:
+            return None
+        try:
+            import ipywidgets as w
+        except ImportError:
+            return None
+        choice = w.SelectMultiple(options=self.all_params, value=tuple(self.params),
+                                  rows=min(8, len(self.all_params)), description="Params",
+                                  layout=w.Layout(width="50%"))
+        differing = w.Button(description="Only those that differ",
+                             tooltip="Show the params whose values differ between the runs")
+        every = w.Button(description="All")
+
+        def chosen(change: Any) -> None:
+            self.choose(list(change["new"]))
+            self._redraw()
+
+        choice.observe(chosen, names="value")
+        differing.on_click(lambda button: setattr(choice, "value", tuple(self.differing)))
+        every.on_click(lambda button: setattr(choice, "value", tuple(self.all_params)))
+        self.picker = choice
+        return w.HBox([choice, w.VBox([differing, every])])
 
     def __repr__(self) -> str:
         names = ", ".join(charts.label(r, self.runs) for r in self.runs)
@@ -193,7 +265,8 @@ class Comparison:
                 f"{self.diff.to_string()}")
 
 
-def compare_view(run_ids: Sequence[str], metric: str | None = None) -> Comparison:
+def compare_view(run_ids: Sequence[str], metric: str | None = None,
+                 params: Sequence[str] | None = None) -> Comparison:
     """Compare runs: metric histories, params against ``metric``, and the params that differ.
 
     Parameters
@@ -202,6 +275,8 @@ def compare_view(run_ids: Sequence[str], metric: str | None = None) -> Compariso
         Ids (or unique prefixes) of the runs.
     metric:
         The metric of the parallel-coordinates chart; default: the first metric all share.
+    params:
+        The params to show; default: those whose values differ between the runs.
 
     Returns
     -------
@@ -218,4 +293,4 @@ def compare_view(run_ids: Sequence[str], metric: str | None = None) -> Compariso
             frame = metric_history(run.id, key)
             histories.setdefault(run.id, {})[key] = list(
                 zip(frame["step"].tolist(), frame["value"].tolist(), strict=True))
-    return Comparison(runs, metric, histories)
+    return Comparison(runs, metric, histories, params)

@@ -13,12 +13,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
 from ..records import Run
 from .notebooks import code_digest, read_notebook
 from .spec import Pipeline, Step, is_dataset_ref
+
+if TYPE_CHECKING:
+    from ..data.hashing import StatCache
 
 KEY_TAG = "mlops.cache_key"
 PARTS_TAG = "mlops.cache_parts"
@@ -27,9 +30,9 @@ STEP_TAG = "mlops.pipeline.step"
 CACHED_FROM_TAG = "mlops.cached_from"
 OUTPUTS_PREFIX = "outputs"
 
-def _stat_cache() -> Any:
+def _stat_cache() -> StatCache:
     """The data layer's machine-local stat cache of the workspace (``.mlops/cache/``)."""
-    from ..data.versions import stat_cache
+    from ..data.reads import stat_cache
     from ..session import current
 
     return stat_cache(current())
@@ -61,14 +64,14 @@ def kind_of(path: Path) -> str:
 
 def resolve_dataset(ref: str) -> str:
     """The content digest of a dataset version input such as ``customers@latest``."""
-    from ..data.versions import resolve_version
+    from ..data.reads import resolve_version
 
     return resolve_version(ref).digest
 
 
 def dataset_version(ref: str) -> str:
     """The version a dataset input names now: ``customers@latest`` -> ``customers@3``."""
-    from ..data.versions import resolve_version
+    from ..data.reads import resolve_version
 
     return resolve_version(ref).ref
 

@@ -7,11 +7,13 @@ Graphs here are plain ``{step: needs}`` mappings, so the functions serve the spe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from .spec import Pipeline
 
 Graph = Mapping[str, Sequence[str]]
@@ -175,7 +177,7 @@ _STATE_COLOURS = {
 }
 
 
-def figure(pipeline: Pipeline, states: Mapping[str, str] | None = None) -> Any:
+def figure(pipeline: Pipeline, states: Mapping[str, str] | None = None) -> go.Figure:
     """The DAG as a plotly figure: steps placed by level, arrows from need to step.
 
     Parameters

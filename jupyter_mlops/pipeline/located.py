@@ -8,15 +8,18 @@ default, wants a dot).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
+
+if TYPE_CHECKING:
+    import yaml
 
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 Path_ = tuple[Any, ...]
 
 
-def _loader_class() -> Any:
+def _loader_class() -> type[yaml.SafeLoader]:
     """PyYAML's safe loader, also reading ``1e-3`` as a float (YAML 1.2 does; 1.1 wants a dot)."""
     import yaml
 

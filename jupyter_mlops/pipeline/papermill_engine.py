@@ -20,14 +20,20 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, NotebookExecutionManager
 from papermill.utils import merge_kwargs, remove_args
 
 from ..records import RunStatus, Source
+from . import kernel_pool
 from .failure import failure
+from .kernel_pool import KernelPool, WarmKernel
+
+if TYPE_CHECKING:
+    from jupyter_client import KernelClient, KernelManager
+    from nbformat import NotebookNode
 
 EXECUTED_PREFIX = "executed"
 
@@ -37,20 +43,50 @@ _lock = threading.Lock()
 
 
 class _Client(PapermillNotebookClient):
-    """papermill's client, remembering its kernel manager so ``kill`` can reach the kernel."""
+    """papermill's client, remembering its kernel manager so ``kill`` can reach the kernel.
 
-    def __init__(self, nb_man: Any, token: str | None = None, **kwargs: Any) -> None:
+    Given a pooled kernel (``warm``), it executes there instead of starting one, after one
+    silent execution (``setup``) that gives the kernel the step's environment variables.
+    """
+
+    def __init__(self, nb_man: Any, token: str | None = None, warm: WarmKernel | None = None,
+                 setup: str | None = None, pool: KernelPool | None = None,
+                 warm_as: tuple[str, str, str | None] | None = None, **kwargs: Any) -> None:
         super().__init__(nb_man, **kwargs)
         self._token = token
+        self._warm = warm
+        self._setup = setup
+        self._pool = pool
+        self._warm_as = warm_as
 
-    def create_kernel_manager(self) -> Any:
+    def create_kernel_manager(self) -> KernelManager:
         if self._token is not None and was_killed(self._token):
+            if self._warm is not None:
+                self._warm.shutdown()
             raise RuntimeError("Execution was killed before its kernel started.")
-        manager = super().create_kernel_manager()
+        if self._warm is not None:
+            self.km = manager = self._warm.manager
+        else:
+            manager = super().create_kernel_manager()
         if self._token is not None:
             with _lock:
                 _kernels[self._token] = manager
         return manager
+
+    def start_new_kernel_client(self) -> KernelClient:
+        client = super().start_new_kernel_client()
+        if self._token is not None and was_killed(self._token):
+            kill(self._token)
+        if self._setup is not None:
+            reply = self.wait_for_reply(self.kc.execute(self._setup, silent=True,
+                                                        store_history=False))
+            if reply is None or reply["content"].get("status") != "ok":
+                self._cleanup_kernel()
+                raise RuntimeError("The pooled kernel could not take the step's environment.")
+        if self._pool is not None and self._warm_as is not None:
+            # This step's kernel is up: start the next steps' now, while this one runs.
+            self._pool.warm(*self._warm_as)
+        return client
 
     def start_new_kernel(self, **kwargs: Any) -> None:
         super().start_new_kernel(**kwargs)
@@ -120,7 +156,7 @@ class MlopsEngine(NBClientEngine):
         mlops_track: bool = True,
         on_cell: Callable[[int, int], None] | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> NotebookNode:
         if mlops_track:
             return _tracked(cls, nb, kernel_name, output_path, progress_bar, log_output,
                             autosave_cell_every, on_cell, **kwargs)
@@ -150,7 +186,7 @@ class MlopsEngine(NBClientEngine):
         token: str | None = None,
         kernel_log: str | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> NotebookNode:
         kwargs = remove_args(["input_path"], **kwargs)
         safe = remove_args(["timeout", "startup_timeout"], **kwargs)
         final = merge_kwargs(
@@ -162,6 +198,17 @@ class MlopsEngine(NBClientEngine):
             stdout_file=stdout_file,
             stderr_file=stderr_file,
         )
+        pool = kernel_pool.active()
+        if pool is not None and kernel_cwd is not None:
+            key = (kernel_name, kernel_cwd)
+            log_dir = str(Path(kernel_log).parent) if kernel_log is not None else None
+            final["pool"], final["warm_as"] = pool, (*key, log_dir)
+            warm = pool.take(*key)
+            if warm is not None:
+                # Started with this process's environment and ``kernel_cwd`` already.
+                warm.adopt_log(kernel_log)
+                final["setup"] = kernel_pool.setup_code(dict(kernel_env or {}))
+                return _Client(nb_man, token=token, warm=warm, **final).execute()
         start: dict[str, Any] = {}
         if kernel_env is not None:
             # The kernel manager replaces the environment rather than extending it.
@@ -179,7 +226,7 @@ class MlopsEngine(NBClientEngine):
 
 def _tracked(engine: type[MlopsEngine], nb: Any, kernel_name: str, output_path: str | None,
              progress_bar: bool, log_output: bool, autosave_cell_every: int,
-             on_cell: Callable[[int, int], None] | None, **kwargs: Any) -> Any:
+             on_cell: Callable[[int, int], None] | None, **kwargs: Any) -> NotebookNode:
     import nbformat
 
     from ..session import current

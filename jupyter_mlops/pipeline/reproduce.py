@@ -21,11 +21,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, NotFound
 from ..records import Environment, Run, RunStatus, Source
 from .execution import CellFailure
+
+if TYPE_CHECKING:
+    from ..records import Artifact
 
 REPRODUCES_TAG = "mlops.reproduces"
 
@@ -339,7 +342,7 @@ def _produced(store: Any, original: Run) -> tuple[Run | None, dict[str, dict[str
     return top, {r.name: dict(r.metrics) for r in runs if r.parent_id == top.id}
 
 
-def _snapshot(run: Run, executed_prefix: str) -> Any:
+def _snapshot(run: Run, executed_prefix: str) -> Artifact:
     notebooks = [a for a in run.artifacts if a.path.endswith(".ipynb")]
     if not notebooks:
         raise NotFound(

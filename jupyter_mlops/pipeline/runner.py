@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
 from ..records import RunStatus, Source
@@ -29,6 +29,9 @@ from .executors import create
 from .outcome import Event, Listener, PipelineResult, StepOutcome
 from .spec import Pipeline, Step, is_dataset_ref, load_pipeline
 from .upstream import UPSTREAM_ENV
+
+if TYPE_CHECKING:
+    from ..tracking.run import ActiveRun
 
 EXECUTED_PREFIX = "executed"
 INPUTS_PREFIX = "inputs"
@@ -232,7 +235,7 @@ class _Runner:
             state = "intact"
         return parts, hit if state == "intact" else None
 
-    def _child(self, parent: Any, name: str, tags: dict[str, str]) -> Any:
+    def _child(self, parent: Any, name: str, tags: dict[str, str]) -> ActiveRun:
         from ..tracking.run import start_run
 
         # A copy of the context keeps the pipeline run the parent of every step run, and keeps

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
 from typing import Any
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from .. import errors
+from ..jsonable import jsonable
 
 RUN_ID = r"(?P<run_id>[0-9a-fA-F]{6,32})"
 NAME = r"(?P<name>[^/]+)"
@@ -39,21 +38,6 @@ _STATUS: list[tuple[type[BaseException], int]] = [
 ]
 
 
-def to_json(value: Any) -> Any:
-    """Records to JSON-ready values; non-finite floats as the strings NaN/Infinity/-Infinity."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return to_json(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if hasattr(value, "value") and type(value).__module__.endswith("records"):
-        return value.value  # RunStatus and other enums
-    return value
-
-
 class MlopsHandler(APIHandler):
     """Base of every route: the error shape and the thread hop."""
 
@@ -61,6 +45,10 @@ class MlopsHandler(APIHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, tornado.web.HTTPError):
             kind, message = "HTTPError", exc.log_message or self._reason
+        elif isinstance(exc, errors.QuerySyntaxError):
+            # Its first line names the token and position; the caret lines after it would echo
+            # the whole filter back (a 500-deep one is a kilobyte of parentheses).
+            kind, message = type(exc).__name__, str(exc).splitlines()[0]
         elif (exc is not None and status_code < 500) or isinstance(exc, errors.MlopsError):
             kind, message = type(exc).__name__, str(exc)
         else:
@@ -82,7 +70,7 @@ class MlopsHandler(APIHandler):
 
     def reply(self, payload: Any) -> None:
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(to_json(payload), allow_nan=False))
+        self.finish(json.dumps(jsonable(payload), allow_nan=False))
 
     def int_argument(self, name: str, default: int, low: int, high: int) -> int:
         raw = self.get_argument(name, None)

@@ -22,8 +22,10 @@ from .query_pages import search_ids
 from .runs import Runs
 
 if TYPE_CHECKING:
+    from .alerts import Alerts
     from .datasets import Datasets
     from .drift import DriftReports
+    from .evaluations import Evaluations
     from .logged_models import LoggedModels
     from .registry import Registry
 
@@ -64,6 +66,18 @@ class Store:
         from .drift import DriftReports
 
         return DriftReports(self.engine)
+
+    @functools.cached_property
+    def evaluations(self) -> Evaluations:
+        from .evaluations import Evaluations
+
+        return Evaluations(self.engine)
+
+    @functools.cached_property
+    def alerts(self) -> Alerts:
+        from .alerts import Alerts
+
+        return Alerts(self.engine)
 
     @functools.cached_property
     def logged_models(self) -> LoggedModels:

@@ -31,6 +31,7 @@ verified against its digest on the way in, as local copies are.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import itertools
@@ -40,17 +41,47 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import Conflict, IntegrityError, MissingDependency, NotFound
 from .digest import check_digest, hash_bytes, hash_file
 from .digest import hasher as _hasher
 from .digest import is_digest as _is_digest
 
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
 CHUNK = 8 * 1024 * 1024
 _S3_SCHEMES = {"s3", "s3a"}
 # Names this host in temporary file names, without writing its name into shared storage.
 HOST_ID = hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()
+
+
+def _local_root(url: str) -> str | None:
+    """The absolute folder of a local store's URL, as fsspec's local filesystem names it."""
+    for prefix in ("file://", "local://"):
+        if url.startswith(prefix):
+            url = url[len(prefix):]
+            break
+    else:
+        if "://" in url or "::" in url:
+            return None
+    path = os.path.abspath(os.path.expanduser(url or "."))
+    return path.replace(os.sep, "/").rstrip("/") or "/"
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    import fsspec
+
+    try:
+        return fsspec.core.url_to_fs(url)
+    except ImportError as exc:
+        scheme = url.split("://", 1)[0]
+        extra = "s3" if scheme in _S3_SCHEMES else scheme
+        raise MissingDependency(
+            f"The artifact URL {url!r} needs an fsspec backend that is not installed: "
+            f"pip install 'jupyter-mlops[{extra}]'."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -109,29 +140,30 @@ class ArtifactStore:
     """Content-addressed blobs under an fsspec URL (a local folder by default)."""
 
     def __init__(self, url: str) -> None:
-        import fsspec
-
         self.url = url
-        try:
-            self.fs, root = fsspec.core.url_to_fs(url)
-        except ImportError as exc:
-            scheme = url.split("://", 1)[0]
-            extra = "s3" if scheme in _S3_SCHEMES else scheme
-            raise MissingDependency(
-                f"The artifact URL {url!r} needs an fsspec backend that is not installed: "
-                f"pip install 'jupyter-mlops[{extra}]'."
-            ) from exc
-        self.root = root.rstrip("/")
-        self.is_local = "file" in (
-            self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
-        )
+        local = _local_root(url)
+        if local is not None:
+            # fsspec (and its scan of every installed distribution's entry points) costs a
+            # fresh process 25-90 ms; a local store needs it only once something calls ``fs``.
+            self.root, self.is_local = local, True
+        else:
+            self.fs, root = _filesystem(url)
+            self.root = root.rstrip("/")
+            self.is_local = "file" in (
+                self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+            )
         # Temporary names: this host and process (so gc can tell a killed writer's leftovers
         # at once), a random part per store object, then a counter (next() on it is atomic).
         self._tmp_prefix, self._tmp_count = uuid.uuid4().hex[:8], itertools.count()
         # Fan-out folders known to exist, so storing a file costs no mkdir.
         self._folders: set[str] = set()
         if self.is_local:
-            self.fs.makedirs(f"{self.root}/tmp", exist_ok=True)
+            os.makedirs(f"{self.root}/tmp", exist_ok=True)
+
+    @functools.cached_property
+    def fs(self) -> AbstractFileSystem:
+        """The fsspec filesystem holding the blobs (a local store makes it on first use)."""
+        return _filesystem(self.url)[0]
 
     def __repr__(self) -> str:
         return f"ArtifactStore({self.url!r})"

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
+
+if TYPE_CHECKING:
+    import blake3
 
 # Below this size one thread hashes faster than BLAKE3's pool can start.
 THREADED_HASH_MIN = 16 * 1024 * 1024
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
-def hasher(size_hint: int = 0) -> Any:
+def hasher(size_hint: int = 0) -> blake3.blake3:
     """A BLAKE3 hasher, multi-threaded when ``size_hint`` bytes make the pool worth it."""
     import blake3
 

@@ -11,7 +11,7 @@ import functools
 import os
 import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.engine import make_url
@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from ..errors import InvalidInput
 from .dialects import DIALECTS, dialect
 from .dialects.sqlite import BUSY_TIMEOUT_MS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Insert
 
 __all__ = ["BUSY_TIMEOUT_MS", "dispose_after_fork", "make_engine", "refresh_statistics",
            "upsert", "write"]
@@ -76,7 +79,7 @@ def upsert(
 @functools.lru_cache(maxsize=256)
 def _upsert_statement(
     dialect_name: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...], where: Any
-) -> Any:
+) -> Insert:
     # Built once per shape: constructing ON CONFLICT clauses costs more than a small write.
     # ``where`` must therefore be a function defined once, not a fresh lambda per call.
     statement = dialect(dialect_name).insert(table)

@@ -30,3 +30,33 @@ def metric_row_problem(row: Any) -> str | None:
             or not 0 <= timestamp < _MAX_TIMESTAMP):
         return f"timestamp {timestamp!r} is not a time"
     return None
+
+
+def split_storable(rows: list[Any]) -> tuple[list[Any], list[Any]]:
+    """``rows`` parted into those every backend can store and the others, order kept.
+
+    The same verdict as ``metric_row_problem`` row by row, at a fraction of its cost for the
+    rows the tracking API buffers (exact str, float, int and float, keys seen before): a flush
+    of a million values must not spend a second re-checking them one ABC test at a time.
+    """
+    good: list[Any] = []
+    bad: list[Any] = []
+    keys: set[str] = set()
+    for row in rows:
+        try:
+            run_id, key, value, step, timestamp = row
+        except (TypeError, ValueError):
+            bad.append(row)
+            continue
+        # NaN and infinite values are storable; a NaN or infinite timestamp fails the range.
+        if (type(value) is float and type(step) is int and type(timestamp) is float
+                and type(run_id) is str and type(key) is str and key in keys
+                and _MIN_STEP <= step <= _MAX_STEP and 0 <= timestamp < _MAX_TIMESTAMP):
+            good.append(row)
+        elif metric_row_problem(row) is None:
+            good.append(row)
+            if type(key) is str:
+                keys.add(key)
+        else:
+            bad.append(row)
+    return good, bad

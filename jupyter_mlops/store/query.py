@@ -24,7 +24,7 @@ and its position.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
 
@@ -32,6 +32,9 @@ from ..errors import InvalidInput, QuerySyntaxError
 from . import schema
 from .query_text import ByCodePoint, Like, TextIn, ends_with_escape, glob_pattern
 from .query_tokens import Token, tokenize
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 _R = schema.runs
 _E = schema.experiments
@@ -194,7 +197,7 @@ class _Parser:
             token,
         )
 
-    def literal(self, field: Field) -> Any:
+    def literal(self, field: Field) -> float | str:
         token = self.token
         if token.kind not in ("number", "string"):
             raise self.error("Expected a quoted string or a number")
@@ -301,7 +304,7 @@ def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     raise AssertionError(op)  # pragma: no cover - the parser only produces the above
 
 
-def _key_table(entity: str) -> Any:
+def _key_table(entity: str) -> Table:
     return {"metrics": schema.latest_metrics, "params": schema.params, "tags": schema.tags}[entity]
 
 

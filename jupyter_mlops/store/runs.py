@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
 from ..errors import InvalidInput, NotFound
 from ..records import Environment, GitState, RunStatus, Source
 from . import schema
+from .dialects import dialect
 from .engine import upsert, write
 from .run_deletion import RunDeletion
 from .run_reads import RunReads, short_id
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
 
 # ``short_id`` stays importable from here, where callers have always found it.
 __all__ = ["MetricRow", "Runs", "short_id"]
@@ -32,13 +36,16 @@ _R = schema.runs
 ESTIMATED_END = "mlops.end_time_estimated"
 
 
-def _newer_metric(excluded: Any) -> Any:
+def _newer_metric(excluded: Any) -> ColumnElement[bool]:
     """The upsert condition: a higher step, or the same step logged no earlier, wins."""
     lm = schema.latest_metrics
     return or_(
         excluded.step > lm.c.step,
         and_(excluded.step == lm.c.step, excluded.timestamp >= lm.c.timestamp),
     )
+
+
+_METRIC_COLUMNS = ("run_id", "key", "value", "step", "timestamp")
 
 
 def _to_db(value: float) -> float | None:
@@ -347,20 +354,19 @@ class Runs(RunDeletion, RunReads):
         latest: dict[tuple[str, str], MetricRow] = {}
         for row in rows:
             known = latest.get((row[0], row[1]))
-            if known is None or (row[3], row[4]) >= (known[3], known[4]):
+            # Compared field by field: two tuples per row cost a 1M-value flush 0.2 s.
+            if (known is None or row[3] > known[3]
+                    or (row[3] == known[3] and row[4] >= known[4])):
                 latest[(row[0], row[1])] = row
         newest = [
             {"run_id": r[0], "key": r[1], "value": _to_db(r[2]), "step": r[3], "timestamp": r[4]}
             for r in latest.values()
         ]
         with write(self.engine) as connection:
-            # Plain tuples through the driver: SQLAlchemy's per-row parameter processing is
-            # half the cost of a 10,000-value flush.
-            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-            connection.exec_driver_sql(
-                "INSERT INTO metrics (run_id, key, value, step, timestamp) "
-                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
-                [(r[0], r[1], _to_db(r[2]), r[3], r[4]) for r in rows],
+            dialect(connection.dialect.name).append_rows(
+                connection, "metrics", _METRIC_COLUMNS,
+                # A row goes to the driver as buffered unless its value is NaN (NULL here).
+                [r if r[2] == r[2] else (r[0], r[1], None, r[3], r[4]) for r in rows],
             )
             upsert(
                 connection,

@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .metric_rows import metric_row_problem
+from .metric_rows import metric_row_problem, split_storable
 
 if TYPE_CHECKING:
     from . import Store
@@ -134,9 +134,9 @@ class Writer:
         if not count:
             return
         rows = [self._rows.popleft() for _ in range(count)]
-        good = [row for row in rows if metric_row_problem(row) is None]
-        if len(good) != len(rows):
-            self._drop([row for row in rows if metric_row_problem(row) is not None])
+        good, bad = split_storable(rows)
+        if bad:
+            self._drop(bad)
         try:
             self.store.runs.insert_metrics(good)
         except Exception as exc:

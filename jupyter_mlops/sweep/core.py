@@ -6,7 +6,7 @@ import contextvars
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import session as sessions
 from ..config import Workspace
@@ -15,7 +15,12 @@ from ..tracking import run as runs
 from .plugins import PRUNERS, SAMPLERS
 from .space import check_space
 from .storage import counted, storage
-from .trial import SWEEP_TAG, TrialPlan, run_trial
+from .trial import MODEL_ATTR, RUN_ATTR, SWEEP_TAG, TrialPlan, run_trial
+
+if TYPE_CHECKING:
+    import optuna
+    import pandas as pd
+    import plotly.graph_objects as go
 
 EXECUTORS = ("local", "dask")
 
@@ -36,21 +41,31 @@ class Sweep:
     def best_value(self) -> float:
         return float(self.study.best_trial.value)
 
-    def trials(self) -> Any:
+    @property
+    def best_run_id(self) -> str | None:
+        """The run of the best trial (None for a trial run before trials kept their run)."""
+        return self.study.best_trial.user_attrs.get(RUN_ATTR)
+
+    @property
+    def best_model_uri(self) -> str | None:
+        """``runs:/<best trial's run>/model``: the model the best trial logged, or None."""
+        return self.study.best_trial.user_attrs.get(MODEL_ATTR)
+
+    def trials(self) -> pd.DataFrame:
         """The trials as a DataFrame (number, value, state, params)."""
         return self.study.trials_dataframe()
 
-    def plot_history(self) -> Any:
+    def plot_history(self) -> go.Figure:
         import optuna.visualization as vis
 
         return vis.plot_optimization_history(self.study, target_name=self.metric)
 
-    def plot_parallel(self) -> Any:
+    def plot_parallel(self) -> go.Figure:
         import optuna.visualization as vis
 
         return vis.plot_parallel_coordinate(self.study, target_name=self.metric)
 
-    def plot_importances(self) -> Any:
+    def plot_importances(self) -> go.Figure:
         import optuna.visualization as vis
 
         return vis.plot_param_importances(self.study, target_name=self.metric)
@@ -61,7 +76,7 @@ class Sweep:
 
 
 def _open_study(workspace: Workspace, name: str, direction: str, sampler: Any,
-                pruner: Any) -> Any:
+                pruner: Any) -> optuna.Study:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -186,16 +201,19 @@ def sweep(
     space = None if space_or_suggest_fn is None else check_space(space_or_suggest_fn)
     sampler_factory = SAMPLERS.get(sampler)
     pruner_factory = PRUNERS.get(pruner) if pruner else None
+    import optuna
+
+    # Built before the sweep's run starts: a sampler that cannot be made (a missing package,
+    # a grid without a space) is one clear error, not a FAILED run and a failed trial.
+    first_sampler = sampler_factory(space, seed)
+    first_pruner = pruner_factory() if pruner_factory else optuna.pruners.NopPruner()
     track = sessions.current()
     workspace = track.workspace
     sweep_run = runs.start_run(name=name, experiment=experiment, nested=runs.active_run()
                                is not None)
     study_name = name or sweep_run.name
-    import optuna
-
     try:
-        study = _open_study(workspace, study_name, direction, sampler_factory(space, seed),
-                            pruner_factory() if pruner_factory else optuna.pruners.NopPruner())
+        study = _open_study(workspace, study_name, direction, first_sampler, first_pruner)
         sweep_run.set_tags({SWEEP_TAG: study_name, "mlops.sweep.sampler": sampler,
                             "mlops.sweep.pruner": pruner or "none"})
         sweep_run.log_params({"sweep.n_trials": n_trials, "sweep.direction": direction,
@@ -222,6 +240,9 @@ def sweep(
             sweep_run.log_params({f"best.{k}": v for k, v in result.best_params.items()})
             sweep_run.log_metric(metric, result.best_value)
             sweep_run.set_tag("mlops.sweep.best_trial", result.study.best_trial.number)
+            best = {"mlops.sweep.best_trial_run": result.best_run_id,
+                    "mlops.sweep.best_model_uri": result.best_model_uri}
+            sweep_run.set_tags({k: v for k, v in best.items() if v is not None})
     except BaseException as exc:
         sweep_run.__exit__(type(exc), exc, exc.__traceback__)
         raise

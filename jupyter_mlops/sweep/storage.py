@@ -8,16 +8,19 @@ and several processes or Dask workers optimise one study.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Workspace
+
+if TYPE_CHECKING:
+    import optuna
 
 # A trial whose process stopped beating for this long is marked failed and its slot reused.
 HEARTBEAT_SECONDS = 5
 GRACE_SECONDS = 15
 
 
-def storage(workspace: Workspace) -> Any:
+def storage(workspace: Workspace) -> optuna.storages.RDBStorage:
     """Optuna's RDB storage on the workspace's metadata URL."""
     import optuna
 

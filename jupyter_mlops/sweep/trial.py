@@ -3,6 +3,9 @@
 A metric named like the sweep's is reported to Optuna when it is logged with a step, so the
 pruner sees the learning curve; a pruned trial's run is FINISHED with ``mlops.trial.state``
 ``pruned``; the objective's own exceptions fail the trial and its run, and stop the sweep.
+A model the objective logs into the trial's run (``mlops.log_model``) is that trial's model:
+its ``runs:/`` URI is tagged on the run and kept on the Optuna trial beside the run's id, so
+the sweep can point at the best trial's model.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ from .space import suggest
 
 STATE_TAG = "mlops.trial.state"
 SWEEP_TAG = "mlops.sweep"
+MODEL_TAG = "mlops.trial.model"
+# Optuna user attributes of a trial, stored in the study: they outlive the sweep's process, so
+# a resumed sweep still finds the run and model of a best trial an earlier process ran.
+RUN_ATTR = "mlops.run_id"
+MODEL_ATTR = "mlops.model_uri"
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,25 @@ def _feed_pruner(run: runs.ActiveRun, trial: Any, metric: str, seen: dict[str, f
     run.log_metrics = many  # type: ignore[method-assign]
 
 
+def _collect_models(run: runs.ActiveRun, models: list[str]) -> None:
+    """Wrap the run's output lineage so the models logged into it are known when it ends."""
+    log_output = run.log_output
+
+    def output(kind: str, ref: str) -> None:
+        log_output(kind, ref)
+        if kind == "model":
+            models.append(ref)
+
+    # log_model records its URI through the run's log_output, as autolog's does.
+    run.log_output = output  # type: ignore[method-assign]
+
+
+def _trial_model(models: list[str]) -> str | None:
+    # The default artifact name wins when the objective logged more than one model.
+    default = [uri for uri in models if uri.endswith("/model")]
+    return (default or models or [None])[-1]
+
+
 def _log_suggested(run: runs.ActiveRun, trial: Any, logged: set[str]) -> None:
     # Params are fixed once logged, so each is logged once, whichever way the trial ends.
     fresh = {k: v for k, v in trial.params.items() if k not in logged}
@@ -90,9 +117,12 @@ def run_trial(plan: TrialPlan, trial: Any) -> float:
     import optuna
 
     run = _trial_run(plan, trial.number)
+    trial.set_user_attr(RUN_ATTR, run.id)
     seen: dict[str, float] = {}
     logged: set[str] = set()
+    models: list[str] = []
     _feed_pruner(run, trial, plan.metric, seen)
+    _collect_models(run, models)
     try:
         if plan.space is not None:
             values = suggest(trial, plan.space)
@@ -126,6 +156,10 @@ def run_trial(plan: TrialPlan, trial: Any) -> float:
         status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
         run.end(status, f"{type(exc).__name__}: {exc}")
         raise
+    model = _trial_model(models)
+    if model is not None:
+        run.set_tag(MODEL_TAG, model)
+        trial.set_user_attr(MODEL_ATTR, model)
     run.set_tag(STATE_TAG, "complete")
     run.end(RunStatus.FINISHED)
     return result

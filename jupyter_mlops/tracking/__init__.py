@@ -8,7 +8,6 @@ from typing import Any
 
 from ..session import set_workspace
 from .files import log_dict, log_figure, log_table, log_text
-from .maintenance import GcReport, gc, info
 from .queries import (
     delete_runs,
     experiments,
@@ -73,14 +72,11 @@ def log_artifact(path: str, artifact_path: str | None = None) -> list[str]:
 
 __all__ = [
     "ActiveRun",
-    "GcReport",
     "active_run",
     "delete_runs",
     "end_run",
     "experiments",
-    "gc",
     "get_run",
-    "info",
     "log_artifact",
     "log_dict",
     "log_figure",

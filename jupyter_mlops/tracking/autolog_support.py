@@ -16,6 +16,7 @@ from .run import ActiveRun, start_run
 from .values import MAX_PARAM, param_value
 
 
+# Any: the caller's value itself when it already stores faithfully.
 def param_text(value: Any) -> Any:
     """``value`` as a storable param: itself where it has a faithful form, else its repr."""
     if _is_estimator(value):

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..records import Environment, GitState, Source
 
@@ -53,10 +54,33 @@ def _packages() -> dict[str, str]:
 
     found: dict[str, str] = {}
     for dist in distributions():
-        name = dist.metadata["Name"]
+        name, version = _name_and_version(dist)
         if name:
-            found[name.lower().replace("_", "-")] = dist.version
+            found[name.lower().replace("_", "-")] = version
     return dict(sorted(found.items()))
+
+
+def _name_and_version(dist: Any) -> tuple[str | None, str]:
+    """A distribution's Name and Version, read from the head of its metadata file.
+
+    ``dist.metadata`` parses the whole file as an e-mail message, twice with ``dist.version``:
+    0.2-0.7 s for a few hundred distributions, paid by the first run of every process. Both
+    fields are header lines before the first blank line, so reading the head gives the same
+    values; a file without them falls back to the full parse.
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    name = version = None
+    for line in text.split("\n\n", 1)[0].splitlines():
+        if not line.strip():
+            break
+        field, _, value = line.partition(":")
+        if field == "Name" and name is None:
+            name = value.strip()
+        elif field == "Version" and version is None:
+            version = value.strip()
+        if name is not None and version is not None:
+            return name, version
+    return dist.metadata["Name"], dist.version
 
 
 def git_root(start: Path) -> Path | None:

@@ -14,6 +14,8 @@ from .host import HOST, is_alive
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..store.run_reads import RunTable
+
 _BASE_COLUMNS = ("run_id", "experiment", "name", "status", "start_time", "end_time",
                  "duration", "parent_id")
 
@@ -83,7 +85,44 @@ def runs(
     pandas.DataFrame
         Metric columns hold the latest value; times are UTC timestamps.
     """
-    return runs_frame(search_runs(experiment, filter, order_by, max_results, deleted=deleted))
+    if max_results is not None and (not isinstance(max_results, int) or max_results < 0):
+        raise InvalidInput(f"max_results must be a non-negative integer, not {max_results!r}.")
+    if isinstance(order_by, str):
+        order_by = [order_by]
+    track = current()
+    reap(track)
+    table = track.store.runs.search_table(
+        experiments=_experiment_ids(track, experiment), filter=filter,
+        order_by=list(order_by or []), max_results=max_results, offset=0, deleted=deleted)
+    return table_frame(table)
+
+
+def table_frame(table: RunTable) -> pd.DataFrame:
+    """The DataFrame of a ``RunTable``: the frame ``runs_frame`` builds from the same runs."""
+    import numpy as np
+    import pandas as pd
+
+    start = np.array(table.start_time, dtype="float64")
+    # None (a run not ended) becomes NaN, hence NaT, as in runs_frame.
+    end = np.array(table.end_time, dtype="float64")
+    frame = pd.DataFrame({
+        "run_id": table.run_id, "experiment": table.experiment, "name": table.name,
+        "status": table.status, "start_time": start, "end_time": end, "duration": end - start,
+        "parent_id": table.parent_id,
+    })
+    for column in ("start_time", "end_time"):
+        frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+    frame["duration"] = pd.to_timedelta(frame["duration"], unit="s")
+    extra: dict[str, Any] = {}
+    for prefix, columns in (("params.", table.params), ("metrics.", table.metrics),
+                            ("tags.", table.tags)):
+        for key in sorted(columns):
+            values = columns[key]
+            extra[prefix + key] = (np.array(values, dtype="float64") if prefix == "metrics."
+                                   else values)
+    if extra:
+        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    return frame
 
 
 def runs_frame(records: Sequence[Run]) -> pd.DataFrame:

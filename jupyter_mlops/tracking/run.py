@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import session as sessions
 from ..errors import Conflict, InvalidInput, NotFound
@@ -42,6 +42,9 @@ from .values import (
     param_value,
     tag_value,
 )
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,7 +97,7 @@ class ActiveRun:
         return self.parent.id if self.parent else getattr(self, "_parent_id", None)
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self._session.store
 
     # -- creation --------------------------------------------------------------------------

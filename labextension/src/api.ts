@@ -81,6 +81,7 @@ export function listRuns(
   const order = query.orderBy.trim();
   return request<IRunsPage>(settings, ['runs'], {
     filter: query.filter.trim(),
+    experiment: query.experiment || undefined,
     order_by: order || undefined,
     limit: query.limit,
     offset: query.offset

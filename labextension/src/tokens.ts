@@ -17,6 +17,8 @@ export interface IRunSummary {
   params: Record<string, string>;
   metrics: Record<string, MetricValue>;
   tags: Record<string, string>;
+  /** A cached pipeline step's record: the run whose outputs it reused (runs listings only). */
+  cached_from?: string | null;
 }
 
 export interface IRunsPage {
@@ -70,6 +72,8 @@ export interface IApiError {
 
 export interface IRunsQuery {
   filter: string;
+  /** Only this experiment's runs; empty for all. */
+  experiment?: string;
   orderBy: string;
   limit: number;
   offset: number;

@@ -1,1 +1,4 @@
 import './base.css';
+import './views.css';
+import './runviews.css';
+import './sweepview.css';

@@ -1,4 +1,5 @@
-"""The sidebar in a real JupyterLab and a real browser: runs table, run detail, charts."""
+"""The sidebar in a real JupyterLab and a real browser: the runs navigator opening the Run and
+Compare views, the query language, the Pipelines tab's empty state."""
 
 from __future__ import annotations
 
@@ -85,25 +86,30 @@ def test_runs_table_detail_and_chart(browser, lab, output_dir: Path):
     panel.locator(".jp-mlops-filter button").click()
     expect(rows).to_have_count(3)
 
-    # Open a run: params, artifacts and a plotly chart of its loss history.
+    # The sidebar is a navigator: a run opens as a main-area view, with its chart there.
     rows.first.locator(".jp-mlops-link").click()
-    detail = panel.locator(".jp-mlops-detail")
-    expect(detail.locator("h3")).to_have_text("logreg-C10.0")
-    expect(detail.locator(".jp-mlops-kv").first).to_contain_text("C")
-    expect(detail.locator(".jp-mlops-artifacts")).to_contain_text("report/summary.txt")
-    chart = detail.locator(".jp-mlops-chart[data-rendered='true'] .main-svg").first
+    view = page.locator("#jp-main-dock-panel .jp-mlops-runview")
+    expect(view.locator("h1")).to_have_text("logreg-C10.0", timeout=30_000)
+    chart = view.locator(".jp-mlops-plot[data-rendered='true'] .main-svg").first
     expect(chart).to_be_visible(timeout=60_000)
     page.screenshot(path=str(output_dir / "sidebar-run-detail.png"))
 
-    # Compare two runs on one chart per metric.
-    detail.locator("button", has_text="Runs").click()
+    # Two ticked runs open the Compare view beside it.
     rows.nth(0).locator("input[type=checkbox]").check()
     rows.nth(1).locator("input[type=checkbox]").check()
     panel.locator("button", has_text="Compare (2)").click()
-    expect(panel.locator(".jp-mlops-detail h3")).to_have_text("Comparing 2 runs")
-    expect(panel.locator(".jp-mlops-chart[data-rendered='true'] .main-svg").first).to_be_visible(
+    compare = page.locator("#jp-main-dock-panel .jp-mlops-compareview")
+    expect(compare).to_be_visible(timeout=30_000)
+    expect(compare.locator(".jp-mlops-plot[data-rendered='true'] .main-svg").first).to_be_visible(
         timeout=60_000)
     page.screenshot(path=str(output_dir / "sidebar-compare.png"))
+
+    # No pipeline file under the root: the Pipelines tab says how to make and run one.
+    panel.get_by_role("tab", name="Pipelines").click()
+    empty = panel.locator(".jp-mlops-pipelines .jp-mlops-empty")
+    expect(empty).to_contain_text("No pipelines under this folder yet", timeout=30_000)
+    expect(empty).to_contain_text("pipeline.yaml")
+    expect(empty).to_contain_text("jupyter mlops pipeline run pipeline.yaml")
     page.close()
     assert not errors, errors
 

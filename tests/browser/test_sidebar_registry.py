@@ -1,8 +1,9 @@
-"""The Models, Data and Drift tabs in a real JupyterLab and a real browser.
+"""The Models, Data and Drift tabs in a real JupyterLab and a real browser: the sidebar is a
+navigator, and a model version, a dataset version or a drift report opens its main-area view.
 
 The workspace holds a model with two versions and @champion on version 1, a dataset with two
-versions, and a saved drift report linking them; the test moves @champion through the dialog
-and checks the move in the UI and in the store.
+versions, and a saved drift report linking them; the test opens version 1 from the Models tab,
+moves @champion through the view's dialog and checks the move in the sidebar and in the store.
 """
 
 from __future__ import annotations
@@ -62,7 +63,11 @@ def tab(panel, name: str):
     return panel.get_by_role("tab", name=name)
 
 
-def test_models_tab_moves_an_alias_through_the_dialog(browser, lab, output_dir: Path):
+def main_area(page):
+    return page.locator("#jp-main-dock-panel")
+
+
+def test_models_tab_opens_versions_whose_view_moves_an_alias(browser, lab, output_dir: Path):
     from playwright.sync_api import expect
 
     base, root = lab
@@ -72,14 +77,38 @@ def test_models_tab_moves_an_alias_through_the_dialog(browser, lab, output_dir: 
     expect(row).to_contain_text("@champion → 1", timeout=30_000)
     row.locator("button", has_text="churn").click()
 
+    # The navigator: the model's versions side by side, each naming the data its run read.
     model = panel.locator(".jp-mlops-model[data-model='churn']")
-    expect(model.locator(".jp-mlops-version-row")).to_have_count(2)
-    expect(model.locator(".jp-mlops-alias[data-alias='champion']")).to_contain_text("version 1")
-    # Lineage: each version names the data its run read.
-    expect(model.locator(".jp-mlops-version-row").first).to_contain_text("customers@1")
+    versions = model.locator(".jp-mlops-version-row")
+    expect(versions).to_have_count(2)
+    expect(versions.first).to_contain_text("customers@1")
+    expect(model.locator(".jp-mlops-version-row[data-version='1']")).to_contain_text("@champion")
+    # The detail lives in the main area, not in the sidebar.
+    expect(model.locator(".jp-mlops-card-frame")).to_have_count(0)
+    expect(model.locator(".jp-mlops-audit")).to_have_count(0)
     page.screenshot(path=str(output_dir / "sidebar-models.png"))
 
-    model.get_by_role("button", name="Move @champion").click()
+    # A click on a version opens its view in the main area, with its real content.
+    model.locator(".jp-mlops-version-row[data-version='1'] td").first.click()
+    view = main_area(page).locator(".jp-mlops-model-view[data-model='churn'][data-version='1']")
+    expect(view.locator(".jp-mlops-alias[data-alias='champion']")).to_contain_text(
+        "version 1", timeout=30_000)
+    expect(view.locator(".jp-mlops-kv")).to_contain_text("auc")
+    expect(view.locator(".jp-mlops-audit")).to_contain_text("first candidate")
+    expect(view.locator(".jp-mlops-graph-node[data-node='dataset:customers@1']")).to_be_visible()
+    frame = page.frame_locator(".jp-mlops-model-view[data-version='1'] .jp-mlops-card-frame")
+    expect(frame.locator("h1")).to_contain_text("churn version 1", timeout=30_000)
+    page.screenshot(path=str(output_dir / "sidebar-model-view.png"))
+
+    # Keyboard: a version row is a tab stop, and Enter opens that version.
+    version2 = model.locator(".jp-mlops-version-row[data-version='2']")
+    version2.focus()
+    page.keyboard.press("Enter")
+    expect(main_area(page).locator(".jp-mlops-model-view[data-version='2'] h2")).to_contain_text(
+        "version 2", timeout=30_000)
+    page.locator(".lm-TabBar-tab", has_text="churn v1").click()
+
+    view.get_by_role("button", name="Move @champion").click()
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Move @champion of churn")
     # No reason: the dialog stays and says why.
@@ -90,24 +119,18 @@ def test_models_tab_moves_an_alias_through_the_dialog(browser, lab, output_dir: 
     page.screenshot(path=str(output_dir / "sidebar-alias-dialog.png"))
     page.locator(".jp-Dialog").get_by_role("button", name="Move alias").click()
     expect(page.locator(".jp-Dialog")).to_have_count(0)
+    expect(view.locator(".jp-mlops-notice")).to_contain_text("@champion now names version 2")
+    expect(view.locator(".jp-mlops-alias[data-alias='champion']")).to_contain_text("version 2")
+    expect(view.locator(".jp-mlops-audit")).to_contain_text("v2 wins on the holdout")
 
-    expect(model.locator(".jp-mlops-notice")).to_contain_text("@champion now names version 2")
-    expect(model.locator(".jp-mlops-alias[data-alias='champion']")).to_contain_text("version 2")
-    newest = model.locator(".jp-mlops-audit-row").first
-    expect(newest).to_contain_text("@champion 1 → 2")
-    expect(newest).to_contain_text("v2 wins on the holdout")
+    # The navigator shows the move once refreshed.
+    model.locator(".jp-mlops-refresh").click()
+    expect(version2).to_contain_text("@champion")
 
-    # The card of a version renders in its sandboxed frame.
-    model.locator(".jp-mlops-version-row[data-version='2']").get_by_role("button",
-                                                                       name="Card").click()
-    frame = page.frame_locator(".jp-mlops-card-frame")
-    expect(frame.locator("h1")).to_contain_text("churn version 2", timeout=30_000)
-    page.screenshot(path=str(output_dir / "sidebar-model-card.png"))
-
-    # A version's run opens in the Runs tab.
-    model.locator(".jp-mlops-version-row[data-version='2'] .jp-mlops-link").first.click()
-    expect(panel.locator(".jp-mlops-detail h3")).to_have_text("train-C1.0")
-    expect(tab(panel, "Runs")).to_have_attribute("aria-selected", "true")
+    # A version's run opens the Run view.
+    version2.locator(".jp-mlops-link").first.click()
+    expect(main_area(page).locator(".jp-mlops-runview h1")).to_have_text("train-C1.0",
+                                                                        timeout=30_000)
     page.close()
     assert not errors, errors
 
@@ -121,7 +144,7 @@ def test_models_tab_moves_an_alias_through_the_dialog(browser, lab, output_dir: 
     assert last["reason"] == "v2 wins on the holdout"
 
 
-def test_data_tab_shows_versions_profiles_and_diff(browser, lab, output_dir: Path):
+def test_data_tab_opens_a_version_with_its_profile_and_diff(browser, lab, output_dir: Path):
     from playwright.sync_api import expect
 
     page, panel, errors = open_sidebar(browser, lab[0])
@@ -132,23 +155,29 @@ def test_data_tab_shows_versions_profiles_and_diff(browser, lab, output_dir: Pat
 
     dataset = panel.locator(".jp-mlops-dataset[data-dataset='customers']")
     expect(dataset.locator(".jp-mlops-data-version-row")).to_have_count(2)
-    profile = dataset.locator(".jp-mlops-profile[data-version='2']")
-    expect(profile).to_contain_text("visits")
+    expect(dataset.locator(".jp-mlops-profile")).to_have_count(0)
+    dataset.locator(".jp-mlops-data-version-row[data-version='2'] td").first.click()
+    view = main_area(page).locator(
+        ".jp-mlops-dataset-view[data-dataset='customers'][data-version='2']")
+    profile = view.locator(".jp-mlops-profile-table")
+    expect(profile).to_contain_text("visits", timeout=30_000)
     expect(profile).to_contain_text("income")
-    dataset.locator(".jp-mlops-data-version-row[data-version='1']").get_by_role(
-        "button", name="Profile").click()
-    expect(dataset.locator(".jp-mlops-profile[data-version='1']")).not_to_contain_text("visits")
+    expect(view.locator(".jp-mlops-dataset-diff .jp-mlops-diff-summary")).to_contain_text(
+        "customers@1", timeout=30_000)
+    page.screenshot(path=str(output_dir / "sidebar-data-view.png"))
 
-    diff = dataset.locator(".jp-mlops-diff")
-    expect(diff.locator(".jp-mlops-diff-summary")).to_contain_text("customers@1")
-    expect(diff).to_contain_text("Added columns: visits")
-    expect(diff.locator(".jp-mlops-diff-changes")).to_contain_text("income")
-    page.screenshot(path=str(output_dir / "sidebar-data.png"))
+    # Keyboard: Enter on version 1's row opens version 1, which has no "visits" yet.
+    dataset.locator(".jp-mlops-data-version-row[data-version='1']").focus()
+    page.keyboard.press("Enter")
+    first = main_area(page).locator(
+        ".jp-mlops-dataset-view[data-dataset='customers'][data-version='1']")
+    expect(first.locator(".jp-mlops-profile-table")).to_contain_text("income", timeout=30_000)
+    expect(first.locator(".jp-mlops-profile-table")).not_to_contain_text("visits")
     page.close()
     assert not errors, errors
 
 
-def test_drift_tab_draws_scores_and_overlays(browser, lab, output_dir: Path):
+def test_drift_tab_opens_the_report_at_full_width(browser, lab, output_dir: Path):
     from playwright.sync_api import expect
 
     page, panel, errors = open_sidebar(browser, lab[0])
@@ -158,22 +187,19 @@ def test_drift_tab_draws_scores_and_overlays(browser, lab, output_dir: Path):
     expect(row).to_contain_text("DRIFTED")
     row.locator("button", has_text="churn-weekly").click()
 
-    report = panel.locator(".jp-mlops-report")
-    chart = report.locator(".jp-mlops-chart[data-rendered='true'] .main-svg").first
+    view = main_area(page).locator(".jp-mlops-drift-view")
+    chart = view.locator(".jp-mlops-drift-chart[data-rendered='true']")
     expect(chart).to_be_visible(timeout=60_000)
-    expect(report.locator(".jp-mlops-drift-columns")).to_contain_text("income")
-    page.screenshot(path=str(output_dir / "sidebar-drift.png"))
+    # Wider than the sidebar the test opened (620 px).
+    assert chart.bounding_box()["width"] > 620
+    expect(view.locator(".jp-mlops-drift-table")).to_contain_text("income")
+    expect(panel.locator(".jp-mlops-report")).to_have_count(0)
+    page.screenshot(path=str(output_dir / "sidebar-drift-view.png"))
 
-    report.locator(".jp-mlops-drift-columns button", has_text="income").click()
-    overlay = report.locator(
-        ".jp-mlops-overlay .jp-mlops-chart[data-rendered='true'] .main-svg").first
-    expect(overlay).to_be_visible(timeout=60_000)
-    expect(report.locator(".jp-mlops-overlay .legendtext")).to_have_count(2)
-    page.screenshot(path=str(output_dir / "sidebar-drift-overlay.png"))
-
-    # Linked: the data versions and the model version the report compared.
-    report.locator(".jp-mlops-links button", has_text="churn@champion").click()
-    expect(panel.locator(".jp-mlops-model[data-model='churn']")).to_be_visible()
+    # Linked: the model version the report compared opens its own view.
+    view.locator(".jp-mlops-view-links button", has_text="churn@champion").click()
+    expect(main_area(page).locator(".jp-mlops-model-view[data-model='churn']")).to_be_visible(
+        timeout=30_000)
     page.close()
     assert not errors, errors
 
@@ -189,8 +215,10 @@ def test_tabs_are_keyboard_accessible_and_follow_the_dark_theme(browser, lab, ou
     expect(tab(panel, "Models")).to_have_attribute("aria-selected", "true")
     expect(tab(panel, "Models")).to_be_focused()
     page.keyboard.press("End")
+    expect(tab(panel, "Pipelines")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")
     expect(tab(panel, "Drift")).to_have_attribute("aria-selected", "true")
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Home")
     expect(runs).to_have_attribute("aria-selected", "true")
 
     page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme',"
@@ -198,11 +226,17 @@ def test_tabs_are_keyboard_accessible_and_follow_the_dark_theme(browser, lab, ou
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false",
                                                    timeout=30_000)
     tab(panel, "Drift").click()
-    panel.locator(".jp-mlops-report-row button").first.click()
-    expect(panel.locator(".jp-mlops-chart[data-rendered='true'] .main-svg").first).to_be_visible(
+    # Keyboard: the report's name is a tab stop; Enter opens its view.
+    panel.locator(".jp-mlops-report-row button").first.focus()
+    page.keyboard.press("Enter")
+    view = main_area(page).locator(".jp-mlops-drift-view")
+    expect(view.locator(".jp-mlops-drift-chart[data-rendered='true']")).to_be_visible(
         timeout=60_000)
+    for node in (panel, view):
+        color = node.evaluate("node => getComputedStyle(node).backgroundColor")
+        assert color not in ("rgb(255, 255, 255)",), color
     color = panel.evaluate("node => getComputedStyle(node).backgroundColor")
-    assert color not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), color
+    assert color != "rgba(0, 0, 0, 0)", color
     page.screenshot(path=str(output_dir / "sidebar-drift-dark.png"))
     page.close()
     assert not errors, errors

@@ -60,3 +60,23 @@ def test_error_in_a_real_process_is_one_line(tracking, executables):
     assert done.returncode == 3
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("Error: No run")
+
+
+# A filter over MAX_FILTER_CHARS cannot be passed at all: Linux caps one argument at 128 KiB.
+@pytest.mark.parametrize("shape", ["deep", "wide"])
+def test_a_filter_past_the_parser_limits_is_one_line_and_exit_2(tracking, executables, shape):
+    """Refused by its bounds: no 3,000-line RecursionError, no 'store cannot be reached'."""
+    from jupyter_mlops.store.query import MAX_DEPTH, MAX_TERMS
+
+    query, limit = {
+        "deep": ("(" * 500 + "metrics.a > 1" + ")" * 500, f"deeper than {MAX_DEPTH}"),
+        "wide": (" or ".join(["metrics.a > 1"] * 2000), f"more than {MAX_TERMS} comparisons"),
+    }[shape]
+    jupyter, _ = executables
+    done = _run([str(jupyter), "mlops", "--uri", tracking.uri, "--artifacts", tracking.artifacts,
+                 "runs", "list", "--filter", query], cwd=tracking.root)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1, done.stderr[-2000:]
+    assert done.stderr.startswith("Error: ") and limit in done.stderr
+    assert "Traceback" not in done.stderr and "cannot be reached" not in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,9 @@ def test_freshly_written_file_is_hashed_again(tracking, tmp_path):
     # keeps size and mtime is still noticed next time.
     path = tmp_path / "fresh.txt"
     path.write_text("one")
+    # Still fresh when hashing starts, however slow a loaded machine is to get there.
+    soon = time.time_ns() + 30_000_000_000
+    os.utime(path, ns=(soon, soon))
     first = data.version_data(path, "fresh")
     _rewrite_keeping_stat(path, "two")
     second = data.version_data(path, "fresh")

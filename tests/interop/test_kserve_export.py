@@ -61,7 +61,7 @@ print(json.dumps({
 
 
 def invoke(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"}, catch_exceptions=False)
     assert result.exit_code == code, result.output
     return result
 

@@ -69,8 +69,10 @@ class Journey:
     def cli(self, *args: str, check: bool = True, timeout: int = 300
             ) -> subprocess.CompletedProcess[str]:
         """``jupyter-mlops ARGS`` as a subprocess in the workspace; fails the test on error."""
+        # A wide terminal, as most users have: tables are read line by line below.
         done = subprocess.run([str(BIN / "jupyter-mlops"), *args], cwd=self.root,
-                              env={**os.environ, **self.env}, capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "200", **self.env},
+                              capture_output=True, text=True,
                               timeout=timeout)
         if check and done.returncode != 0:
             raise AssertionError(f"jupyter-mlops {' '.join(args)} exited {done.returncode}:\n"

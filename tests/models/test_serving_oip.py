@@ -209,6 +209,51 @@ def test_one_2d_tensor_feeds_a_numeric_model(tracking: Any) -> None:
                                         "a, b, c."}
 
 
+def test_numeric_tensors_take_the_array_fast_path_with_the_same_answers(tracking: Any) -> None:
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    import jupyter_mlops as mlops
+
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    model = LogisticRegression().fit(X, (X["a"] - X["c"] > 0).astype(int))
+    with mlops.start_run():
+        models.register_model(models.log_model(model, input_example=X).uri, "numeric")
+    rows = X.head(4)
+    expected = model.predict(rows).tolist()
+    probabilities = model.predict_proba(rows)
+    columns = [{"name": c, "shape": [4], "datatype": "FP64", "data": rows[c].tolist()}
+               for c in ("c", "a", "b")]  # any order: matched by name
+    with BackgroundServer("numeric/1", flush_interval=0.05) as server:
+        assert server.app.state.holder.active[1] == ("a", "b", "c")
+        infer = f"{server.url}/v2/models/numeric/infer"
+        forms = {
+            "columns": columns,
+            "column [n, 1]": [{**c, "shape": [4, 1]} for c in columns],
+            "2-D": [{"name": "x", "shape": [4, 3], "datatype": "FP64",
+                     "data": rows.to_numpy().ravel().tolist()}],
+            "integers": [{"name": "x", "shape": [1, 3], "datatype": "INT64",
+                          "data": [1, 0, 2]}],
+        }
+        answers = {form: httpx.post(infer, json={"inputs": inputs})
+                   for form, inputs in forms.items()}
+        # What the fast path does not take still gets the DataFrame path's error.
+        short = httpx.post(infer, json={"inputs": columns[:2]})
+    for form in ("columns", "column [n, 1]", "2-D"):
+        assert answers[form].status_code == 200, answers[form].text
+        predict, proba = answers[form].json()["outputs"]
+        assert predict["data"] == expected, form
+        np.testing.assert_allclose(np.reshape(proba["data"], proba["shape"]), probabilities)
+    whole = answers["integers"].json()["outputs"][0]["data"]
+    assert whole == model.predict(pd.DataFrame([[1.0, 0.0, 2.0]], columns=list("abc"))).tolist()
+    assert short.status_code == 400 and "missing columns: b" in short.json()["error"]
+    logged = models.predictions("numeric")
+    assert len(logged) == 4 * 3 + 1
+    assert list(logged.columns[:3]) == ["a", "b", "c"]
+    np.testing.assert_allclose(logged[["a", "b", "c"]].to_numpy()[:4], rows.to_numpy())
+
+
 @pytest.mark.parametrize(("change", "status", "words"), [
     ({"path": "/v2/models/nope/infer"}, 404, ["'nope'", "'churn'"]),
     ({"path": "/v2/models/churn/versions/7/infer"}, 404, ["version '7'", "version 1"]),
@@ -225,12 +270,19 @@ def test_one_2d_tensor_feeds_a_numeric_model(tracking: Any) -> None:
     ({"raw": b"{not json"}, 400, ["not JSON"]),
     ({"raw": b'{"inputs": []}'}, 400, ["needs 'inputs'"]),
     ({"raw": b"x" * 70_000}, 413, ["larger than 65536 bytes", "--max-body"]),
+    # Hostile bodies: the protocol's error, never a plain-text 500 or a reset connection.
+    ({"raw": b'{"inputs": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"}, 400,
+     ["nested too deeply"]),
+    ({"input": ("age", {"data": [10**40, 1]})}, 400, ["outside the range of INT64"]),
+    ({"twice": "age"}, 400, ["'age' is given more than once"]),
 ])
 def test_bad_requests_get_the_protocols_error(tracking: Any, trained: Trained,
                                               change: dict[str, Any], status: int,
                                               words: list[str]) -> None:
     register(trained, alias="champion")
     inputs = _column_inputs(trained.X.head(2))
+    if "twice" in change:
+        inputs += [i for i in inputs if i["name"] == change["twice"]]
     if "drop" in change:
         inputs = [i for i in inputs if i["name"] != change["drop"]]
     if "input" in change:

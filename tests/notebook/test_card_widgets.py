@@ -126,3 +126,41 @@ def test_run_card_shows_the_users_tags_not_bookkeeping():
     assert "Tags:" in repr(card) and "owner  ana" in repr(card)
     assert "mlops.model.digest" not in repr(card)
     assert "Tags (1)" in card._repr_html_() and "ana" in card._repr_html_()
+
+
+def test_compare_params_picker_defaults_to_those_that_differ(tracking):
+    runs = []
+    for name, (n, depth) in {"forest-20": (20, 3), "forest-50": (50, 3)}.items():
+        with mlops.start_run(name=name) as run:
+            mlops.log_params({"n_estimators": n, "max_depth": depth, "random_state": 0})
+            mlops.log_metric("accuracy", 0.9 + n / 1000)
+        runs.append(run)
+    comparison = compare_view([r.id for r in runs])
+    assert comparison.params == ["n_estimators"]
+    assert comparison.all_params == ["max_depth", "n_estimators", "random_state"]
+    picker = comparison._picker()
+    assert comparison.picker.value == ("n_estimators",)
+    # Picking a param that is the same in every run shows it in the table and the chart.
+    comparison.picker.value = ("max_depth", "n_estimators")
+    assert list(comparison.diff.index) == ["max_depth", "n_estimators"]
+    labels = [d.label for d in comparison.parallel_figure.data[0].dimensions]
+    assert labels == ["max_depth", "n_estimators", "accuracy"]
+    assert picker.children  # the list and its two buttons
+    shown = compare_view([r.id for r in runs])
+    shown._ipython_display_()  # the picker, then the chart and table it updates in place
+    shown.picker.value = ("max_depth",)
+    assert list(shown.diff.index) == ["max_depth"]
+    chosen = compare_view([r.id for r in runs], params=["random_state"])
+    assert list(chosen.diff.index) == ["random_state"]
+    with pytest.raises(mlops.MlopsError, match=r"No param 'nope'.*max_depth"):
+        compare_view([r.id for r in runs], params=["nope"])
+
+
+def test_compare_magic_params_option(shell, cell):
+    first, second = _runs()
+    result = cell(shell, f"%mlops_compare {first.id} {second.id} -p kernel,C")
+    assert result.success and list(result.result.diff.index) == ["C", "kernel"]
+    bad = cell(shell, f"%mlops_compare {first.id} {second.id} -p nope")
+    from IPython.core.error import UsageError
+
+    assert isinstance(bad.error_in_exec, UsageError)

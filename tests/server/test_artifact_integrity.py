@@ -66,3 +66,37 @@ def test_cli_to_stdout_writes_nothing_of_a_corrupt_blob(tracking, tmp_path):
     bad = CliRunner().invoke(cli, ["artifacts", "get", run_id, "blob.bin", "-o", "-"])
     assert bad.exit_code != 0
     assert bad.stdout_bytes == b""
+
+
+def test_cli_to_stdout_writes_nothing_of_a_corrupt_blob_over_the_spool(tracking, tmp_path):
+    """Above SPOOL_IN_MEMORY the blob is verified in a temporary copy: none of it reaches a pipe.
+
+    A real process, so stdout is the file descriptor a shell would pipe on.
+    """
+    import subprocess
+    import sys
+
+    from jupyter_mlops.cli.artifacts import SPOOL_IN_MEMORY
+
+    source = tmp_path / "big.bin"
+    with source.open("wb") as handle:  # sparse: seconds to hash and store, not to write
+        handle.truncate(SPOOL_IN_MEMORY + 1024 * 1024)
+        handle.write(b"head")
+    with mlops.start_run() as run:
+        mlops.log_artifact(str(source))
+    digest = next(a.digest for a in mlops.get_run(run.id).artifacts if a.path == "big.bin")
+    _corrupt(Path(current().store.artifacts.path(digest)))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "COLUMNS": "200"}
+    jupyter = Path(sys.executable).parent / "jupyter"
+    with (tmp_path / "stdout").open("wb") as out:
+        done = subprocess.run([str(jupyter), "mlops", "--uri", tracking.uri, "--artifacts",
+                               tracking.artifacts, "artifacts", "get", run.id, "big.bin", "-o",
+                               "-"], cwd=tracking.root, env=env, stdout=out,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode != 0
+    assert (tmp_path / "stdout").stat().st_size == 0, "corrupt bytes reached stdout"
+    assert len(done.stderr.splitlines()) == 1, done.stderr[-2000:]
+    assert done.stderr.startswith("Error: ") and digest in done.stderr
+    assert list(scratch.iterdir()) == [], "the verified copy was left behind"

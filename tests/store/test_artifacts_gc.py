@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import jupyter_mlops as mlops
+from jupyter_mlops.maintenance import gc
 from jupyter_mlops.session import current
-from jupyter_mlops.tracking.maintenance import gc
 
 HOUR = 3600.0
 

@@ -11,9 +11,17 @@ from pathlib import Path
 import pytest
 
 import jupyter_mlops as mlops
+from jupyter_mlops.pipeline.cache import CACHED_FROM_TAG
+from jupyter_mlops.records import Run
 from tests.pipeline.pipeline_helpers import NOTEBOOKS, THREE_STEPS, write_pipeline, write_raw_data
 
 CLI = [sys.executable, "-c", "from jupyter_mlops.cli import main; main()"]
+
+
+def _steps(trial: Run, pipelines: list[Run], steps: list[Run]) -> dict[str, Run]:
+    """The step runs of the pipeline run nested under ``trial``, by step name."""
+    (pipeline,) = [p for p in pipelines if p.parent_id == trial.id]
+    return {s.name: s for s in steps if s.parent_id == pipeline.id}
 
 
 def _sweep(root: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -43,6 +51,15 @@ def test_the_cli_sweeps_a_notebook_step(tracking) -> None:
     assert len(pipelines) == 2
     steps = [r for r in mlops.search_runs() if r.parent_id in {p.id for p in pipelines}]
     assert {s.name for s in steps} >= {"prepare", "train"}
+    # The first trial ran every step; the second reused its upstream step from the cache and
+    # re-ran only the swept step and what needs it.
+    first, second = (_steps(trial, pipelines, steps) for trial in
+                     sorted(trials, key=lambda t: int(t.tags["mlops.trial.number"])))
+    assert not any(CACHED_FROM_TAG in s.tags for s in first.values())
+    assert second["prepare"].tags[CACHED_FROM_TAG] == first["prepare"].id
+    assert CACHED_FROM_TAG not in second["train"].tags
+    assert CACHED_FROM_TAG not in second["evaluate"].tags
+    assert float(second["train"].params["C"]) != float(first["train"].params["C"])
 
     again = _sweep(root, "--trials", "2", "--name", "train-C")
     assert again.returncode == 0, again.stderr

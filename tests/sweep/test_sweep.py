@@ -70,3 +70,44 @@ def test_mlops_sweep_stays_callable_once_the_package_is_imported(tracking) -> No
     result = mlops.sweep(lambda values: values["x"], {"x": [1, 2, 3]}, n_trials=3,
                          sampler="grid", pruner=None, metric="x")
     assert result.best_value == 3
+
+
+def _stepped(trial) -> float:
+    """A quadratic reported over five steps, so a pruner has curves to read."""
+    x = trial.suggest_float("x", -3.0, 3.0)
+    for step in range(5):
+        value = -(x - 1.0) ** 2 - 1.0 / (step + 1)
+        mlops.log_metric("score", value, step=step)
+    return -(x - 1.0) ** 2
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+def test_the_qmc_sampler_and_the_hyperband_pruner_run_tracked_sweeps(tracking) -> None:
+    import optuna
+
+    result = mlops.sweep(_stepped, None, n_trials=8, sampler="qmc", pruner="hyperband",
+                         metric="score", name="qmc", seed=3)
+    assert isinstance(result.study.sampler, optuna.samplers.QMCSampler)
+    assert isinstance(result.study.pruner, optuna.pruners.HyperbandPruner)
+    assert len(result.study.trials) == 8 and len(_trials(result.run_id)) == 8
+    sweep_run = mlops.get_run(result.run_id)
+    assert sweep_run.tags["mlops.sweep.sampler"] == "qmc"
+    assert sweep_run.tags["mlops.sweep.pruner"] == "hyperband"
+    # Optuna's other two figures, as the notebook shows them.
+    assert result.plot_parallel().data and result.plot_importances().data
+
+
+def test_the_cmaes_sampler_needs_its_package_and_says_so_before_any_run(tracking) -> None:
+    import importlib.util
+
+    from jupyter_mlops.errors import MissingDependency
+
+    if importlib.util.find_spec("cmaes") is not None:
+        result = mlops.sweep(_stepped, None, n_trials=4, sampler="cmaes", pruner=None,
+                             metric="score", seed=1)
+        assert len(_trials(result.run_id)) == 4
+        return
+    before = len(mlops.search_runs())
+    with pytest.raises(MissingDependency, match="pip install cmaes"):
+        mlops.sweep(_stepped, None, n_trials=4, sampler="cmaes", metric="score")
+    assert len(mlops.search_runs()) == before  # no FAILED sweep run, no failed trial

@@ -19,6 +19,26 @@ def test_environment_records_python_and_packages(tracking):
     assert env.packages["jupyter-mlops"]
 
 
+def test_package_versions_read_from_the_metadata_head_equal_a_full_parse(tmp_path):
+    from importlib.metadata import PathDistribution, distributions
+
+    full = {}
+    for dist in distributions():
+        name = dist.metadata["Name"]
+        if name:
+            full[name.lower().replace("_", "-")] = dist.version
+    assert capture._packages() == dict(sorted(full.items()))
+    # A metadata file whose head lacks a field is read in full, as importlib reads it.
+    odd = tmp_path / "odd-1.0.dist-info"
+    odd.mkdir()
+    (odd / "METADATA").write_text("Metadata-Version: 2.1\nName: Odd_Pkg\n\nVersion: body\n")
+    dist = PathDistribution(odd)
+    assert capture._name_and_version(dist) == (dist.metadata["Name"], dist.version)
+    (odd / "METADATA").write_text("Metadata-Version: 2.1\nName: Odd_Pkg\nVersion: 2.0\n\n"
+                                  "Name: not-this\n")
+    assert capture._name_and_version(dist) == ("Odd_Pkg", "2.0")
+
+
 def _git(root, *args):
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
 

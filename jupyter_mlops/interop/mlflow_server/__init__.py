@@ -5,7 +5,7 @@
 run store, registry and artifact store. The two faces that serve it stay thin: the Jupyter
 Server mount under ``/jupyter-mlops/mlflow/`` (``server/routes/mlflow.py``) and the standalone
 ``jupyter mlops server`` (``cli/server.py``). Modules: ``protocol`` (the wire, errors, limits),
-``ids`` (id mapping), ``search`` (filter translation), ``runs``, ``logged_models``,
+``ids`` (id mapping), ``search`` (filter translation), ``experiments``, ``runs``, ``logged_models``,
 ``registry``, ``artifacts``.
 """
 
@@ -29,14 +29,14 @@ Endpoint = Callable[[Request], Response]
 
 
 def _table() -> list[tuple[str, re.Pattern[str], Endpoint]]:
-    from . import artifacts, logged_models, registry, runs
+    from . import artifacts, experiments, logged_models, registry, runs
 
     plain: dict[tuple[str, str], Endpoint] = {
-        ("POST", "experiments/create"): runs.create_experiment,
-        ("GET", "experiments/get"): runs.get_experiment,
-        ("GET", "experiments/get-by-name"): runs.get_experiment_by_name,
-        ("POST", "experiments/search"): runs.search_experiments,
-        ("GET", "experiments/search"): runs.search_experiments,
+        ("POST", "experiments/create"): experiments.create_experiment,
+        ("GET", "experiments/get"): experiments.get_experiment,
+        ("GET", "experiments/get-by-name"): experiments.get_experiment_by_name,
+        ("POST", "experiments/search"): experiments.search_experiments,
+        ("GET", "experiments/search"): experiments.search_experiments,
         ("POST", "runs/create"): runs.create_run,
         ("GET", "runs/get"): runs.get_run,
         ("POST", "runs/update"): runs.update_run,

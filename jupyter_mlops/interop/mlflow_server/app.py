@@ -12,11 +12,14 @@ import base64
 import binascii
 import hmac
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import MissingDependency
 from . import PREFIXES, Request, Response, handle
 from .protocol import MAX_ARTIFACT_BYTES, MAX_JSON_BYTES
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 
 def _authorized(header: str, token: str) -> bool:
@@ -37,7 +40,7 @@ def _error(status: int, code: str, message: str) -> Response:
     return Response(status, {"error_code": code, "message": message})
 
 
-def create_app(token: str | None = None) -> Any:
+def create_app(token: str | None = None) -> Starlette:
     """The ASGI app; ``token`` (when given) is required on every call but ``/health``."""
     try:
         from starlette.applications import Starlette

@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from ...errors import NotFound
 from ...session import current
+from ...store import schema
 from .protocol import invalid, missing
+
+if TYPE_CHECKING:
+    from ...store import Store
 
 DEFAULT_ID = "0"
 RUN_ID = re.compile(r"[0-9a-f]{32}")
 MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
 
 
-def store() -> Any:
+def store() -> Store:
     return current().store
 
 
@@ -48,19 +54,42 @@ def experiment_number(experiment_id: Any) -> int:
     if str(experiment_id) == DEFAULT_ID:
         return int(store().runs.experiment_id(default_experiment(), time.time()))
     number = int(experiment_id)
-    for experiment in store().runs.experiments():
-        if experiment.id == number:
-            return number
-    raise missing(f"No experiment with id={experiment_id}. List them with "
-                  "`jupyter mlops experiments list`.")
+    _name_of(number, experiment_id)
+    return number
+
+
+def _name_of(number: int, asked: Any) -> str:
+    # One indexed lookup: listing experiments counts every run, too slow for each call.
+    e = schema.experiments
+    with store().engine.connect() as connection:
+        name = connection.execute(select(e.c.name).where(e.c.id == number)).scalar()
+    if name is None:
+        raise missing(f"No experiment with id={asked}. List them with "
+                      "`jupyter mlops experiments list`.")
+    return str(name)
 
 
 def experiment_name(experiment_id: Any) -> str:
-    number = experiment_number(experiment_id)
-    for experiment in store().runs.experiments():
-        if experiment.id == number:
-            return experiment.name
-    raise missing(f"No experiment with id={experiment_id}.")  # pragma: no cover - raced
+    if str(experiment_id) == DEFAULT_ID:
+        experiment_number(experiment_id)
+        return default_experiment()
+    return _name_of(experiment_number(experiment_id), experiment_id)
+
+
+def live_run(value: Any) -> str:
+    """A run id that names an existing, not deleted run."""
+    if not isinstance(value, str) or not RUN_ID.fullmatch(value.lower()):
+        raise invalid(f"Invalid run id {str(value)[:40]!r}: run ids are 32 hexadecimal "
+                      "digits.")
+    r = schema.runs
+    with store().engine.connect() as connection:
+        row = connection.execute(select(r.c.deleted_at).where(r.c.id == value.lower())).first()
+    if row is None:
+        raise missing(f"Run '{value}' not found.")
+    if row.deleted_at is not None:
+        raise invalid(f"The run {value} must be in the 'active' state. Current state is "
+                      "deleted.")
+    return value.lower()
 
 
 def run_id(value: Any) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import insert
 
 from ...errors import NotFound
 from ...models import registry as models
+from ...models.events import RegistryEvent, announce
 from ...models.reference import check_alias, check_model_name
 from ...records import ModelVersion, RegisteredModel
 from ...store import schema
@@ -240,6 +241,7 @@ def create_version(request: Request) -> Response:
         metrics=record.metrics if record else None, params=record.params if record else None,
         environment_digest=record.environment_digest if record else None,
         description=text(body, "description", required=False, limit=100_000), tags=tags)
+    announce(RegistryEvent("register", name, version.version))
     return Response(payload={"model_version": version_json(version)})
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import MissingDependency
 from .base import FALLBACK, Trust, UntrustedModel
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
 PRIORITY = FALLBACK
 
 
-def _cloudpickle() -> Any:
+def _cloudpickle() -> ModuleType:
     try:
         import cloudpickle
     except ImportError as exc:

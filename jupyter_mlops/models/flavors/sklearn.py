@@ -11,10 +11,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import MissingDependency
 from .base import LIBRARY, Trust, UntrustedModel
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 PRIORITY = LIBRARY
 RECORD_KEY = "skops_untrusted_types"
@@ -27,7 +30,7 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _skops() -> Any:
+def _skops() -> ModuleType:
     try:
         import skops.io as sio
     except ImportError as exc:

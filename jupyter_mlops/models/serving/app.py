@@ -16,7 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import MissingDependency
 from ..flavors import Trust
@@ -27,9 +27,12 @@ from .payload import MalformedRequest, NumericRows, parse
 from .predlog import MAX_ROWS, PredictionLogger
 from .wire import MAX_BODY, THREADPOOL_BYTES, THREADPOOL_ROWS, TooLarge, listed, read_body
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
 log = logging.getLogger("jupyter_mlops.serving")
 
-def _starlette() -> Any:
+def _starlette() -> None:
     try:
         import starlette  # noqa: F401
     except ImportError as exc:
@@ -48,7 +51,7 @@ def create_app(
     flush_interval: float = 1.0,
     max_body: int = MAX_BODY,
     log_max_rows: int = MAX_ROWS,
-) -> Any:
+) -> Starlette:
     """The ASGI app serving ``uri``.
 
     Parameters
@@ -99,7 +102,7 @@ def create_app(
         return Response(json.dumps(body), status, headers, "application/json")
 
     def parsed(model: Any, fast: Any, body: bytes, content_type: str | None,
-               warnings: list[str]) -> Any:
+               warnings: list[str]) -> tuple[Any, Any]:
         data = parse(body, content_type, model.signature, warnings)
         if isinstance(data, NumericRows):
             return numeric_prepared(model, fast, data), data

@@ -11,9 +11,13 @@ DataFrame path.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..loaded import LoadedModel
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 NAMES_WARNING = "X does not have valid feature names"
 
@@ -51,7 +55,8 @@ def numeric_columns(loaded: LoadedModel) -> tuple[str, ...] | None:
     return names
 
 
-def prepared(loaded: LoadedModel, fast: tuple[str, ...] | None, rows: Any) -> Any:
+def prepared(loaded: LoadedModel, fast: tuple[str, ...] | None,
+             rows: Any) -> pd.DataFrame | np.ndarray:
     """What the model predicts on for ``NumericRows``: the array itself when its columns are
     the fast path's, else the signature-checked DataFrame."""
     if fast is not None and rows.columns == fast:

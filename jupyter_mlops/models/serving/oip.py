@@ -22,9 +22,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..signature import SignatureMismatch
-from .wire import THREADPOOL_BYTES, TooLarge, listed, read_body
+from .payload import NumericRows
+from .wire import THREADPOOL_BYTES, THREADPOOL_ROWS, TooLarge, listed, read_body
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from ..loaded import LoadedModel
     from .holder import ModelHolder
     from .predlog import PredictionLogger
@@ -118,7 +122,7 @@ def _flatten(data: Any, name: str) -> list[Any]:
     return flat
 
 
-def _from_json(values: list[Any], datatype: str, name: str) -> Any:
+def _from_json(values: list[Any], datatype: str, name: str) -> np.ndarray:
     import numpy as np
 
     if datatype == "BYTES":
@@ -143,7 +147,7 @@ def _from_json(values: list[Any], datatype: str, name: str) -> Any:
     return np.array(values, dtype=target)
 
 
-def _from_binary(raw: bytes, datatype: str, count: int, name: str) -> Any:
+def _from_binary(raw: bytes, datatype: str, count: int, name: str) -> np.ndarray:
     import numpy as np
 
     if datatype != "BYTES":
@@ -232,7 +236,7 @@ def _fits(tensor: Tensor, column_type: str, what: str) -> None:
                          f"{what} of type {column_type}; send {wanted}.")
 
 
-def model_input(model: LoadedModel, tensors: list[Tensor]) -> Any:
+def model_input(model: LoadedModel, tensors: list[Tensor]) -> pd.DataFrame | np.ndarray:
     """What the model predicts on: a DataFrame of columns, or the 2-D array."""
     import pandas as pd
 
@@ -282,6 +286,41 @@ def model_input(model: LoadedModel, tensors: list[Tensor]) -> Any:
             _fits(tensor, types[tensor.name], f"column {tensor.name!r}")
         frame[tensor.name] = values
     return pd.DataFrame(frame)
+
+
+def fast_input(fast: tuple[str, ...], tensors: list[Tensor]) -> NumericRows | None:
+    """The request as one float64 array in the fast path's column order, or None.
+
+    ``fast`` is the column order for which the model is proven to predict on a bare array
+    (``fastpath.numeric_columns``: every column a required double). A request qualifies when
+    it is one numeric 2-D tensor of exactly those columns, or one numeric column tensor for
+    each; anything else takes the DataFrame path, which says what is wrong.
+    """
+    import numpy as np
+
+    numeric = _FLOATS | _INTS
+    if any(t.datatype not in numeric for t in tensors):
+        return None
+    if len(tensors) == 1 and tensors[0].name not in fast:
+        tensor = tensors[0]
+        if len(tensor.shape) != 2 or tensor.shape[1] != len(fast):
+            return None
+        return NumericRows(fast, np.ascontiguousarray(tensor.array, dtype="float64"))
+    by_name = {t.name: t for t in tensors}
+    if len(by_name) != len(fast) or set(by_name) != set(fast):
+        return None
+    columns = []
+    for name in fast:
+        tensor = by_name[name]
+        if len(tensor.shape) == 2 and tensor.shape[1] == 1:
+            columns.append(tensor.array[:, 0])
+        elif len(tensor.shape) == 1:
+            columns.append(tensor.array)
+        else:
+            return None
+    if len({len(c) for c in columns}) != 1:
+        return None
+    return NumericRows(fast, np.column_stack(columns).astype("float64", copy=False))
 
 
 # -- encoding an answer --------------------------------------------------------------------
@@ -355,8 +394,26 @@ def _error(status: int, message: str) -> Answer:
     return Answer(status, json.dumps({"error": message}).encode(), {})
 
 
-def infer(model: LoadedModel, served: str, body: bytes, header_length: str | None) -> Answer:
-    """The answer to one infer request's body (no I/O: it may run in the thread pool)."""
+@dataclass
+class Parsed:
+    """An infer request read and checked against the signature, not yet predicted."""
+
+    prepared: Any
+    chosen: list[tuple[str, bool]]
+    request_id: str | None
+    logged: Any  # what the prediction log keeps of the inputs
+
+
+def parse(model: LoadedModel, body: bytes, header_length: str | None,
+          fast: tuple[str, ...] | None = None) -> Answer | Parsed:
+    """One infer request's body read and checked (no I/O: it may run in the thread pool).
+
+    Returns the error's ``Answer`` for a request the protocol refuses, else the ``Parsed``
+    input for ``predict``. Split from ``predict`` so the server can move a request with many
+    rows but a small body off the event loop for its prediction alone. With ``fast`` (the
+    numeric fast path's columns), numeric tensors go to the model as one array, as
+    ``/invocations`` does, skipping scikit-learn's DataFrame checks.
+    """
     if header_length is not None:
         if not header_length.isdigit() or int(header_length) > len(body):
             return _error(400, f"Inference-Header-Content-Length {header_length!r} is not a "
@@ -369,6 +426,8 @@ def infer(model: LoadedModel, served: str, body: bytes, header_length: str | Non
         request = json.loads(head)
     except (UnicodeDecodeError, ValueError) as exc:
         return _error(400, f"The body is not JSON: {exc}.")
+    except RecursionError:
+        return _error(400, "The body is nested too deeply to be an infer request.")
     if not isinstance(request, dict):
         return _error(400, "The body must be a JSON object with 'inputs'.")
     request_id = request.get("id")
@@ -377,14 +436,23 @@ def infer(model: LoadedModel, served: str, body: bytes, header_length: str | Non
     available = [o["name"] for o in model_outputs(model)]
     try:
         chosen = _requested(request, available)
-        data = model_input(model, read_tensors(request, binary))
-        prepared = model.prepare(data)
+        tensors = read_tensors(request, binary)
+        rows = None if fast is None else fast_input(fast, tensors)
+        if rows is not None:
+            return Parsed(rows.array, chosen, request_id, rows)
+        prepared = model.prepare(model_input(model, tensors))
     except BadRequest as exc:
         return _error(400, str(exc))
     except SignatureMismatch as exc:
         return _error(400, str(exc))
     except (ValueError, TypeError, OverflowError) as exc:
         return _error(400, f"The inputs cannot be read as the model's input: {exc}")
+    return Parsed(prepared, chosen, request_id, prepared)
+
+
+def predict(model: LoadedModel, served: str, parsed: Parsed) -> Answer:
+    """The answer to a ``parse``-d request: the model's outputs (may run in the thread pool)."""
+    prepared, chosen, request_id = parsed.prepared, parsed.chosen, parsed.request_id
     results: dict[str, Any] = {}
     try:
         results[PREDICT] = model.predict_prepared(prepared)
@@ -412,11 +480,16 @@ def infer(model: LoadedModel, served: str, body: bytes, header_length: str | Non
     if any(raws):
         headers["Inference-Header-Content-Length"] = str(len(head_out))
 
-    return Answer(200, head_out + b"".join(raws), headers, prepared,
+    return Answer(200, head_out + b"".join(raws), headers, parsed.logged,
                   json.dumps(listed(results[PREDICT])), request_id)
 
 
-# -- the routes ----------------------------------------------------------------------------
+def infer(model: LoadedModel, served: str, body: bytes, header_length: str | None,
+          fast: tuple[str, ...] | None = None) -> Answer:
+    """The answer to one infer request's body (no I/O: it may run in the thread pool)."""
+    parsed = parse(model, body, header_length, fast)
+    return parsed if isinstance(parsed, Answer) else predict(model, served, parsed)
+
 
 def routes(holder: ModelHolder, logger: PredictionLogger | None, max_body: int) -> list[Any]:
     """The V2 routes of the app serving ``holder``'s model."""
@@ -484,10 +557,22 @@ def routes(holder: ModelHolder, logger: PredictionLogger | None, max_body: int) 
             return error(413, f"The request body is larger than {max_body} bytes; send fewer "
                               "rows per request or start the server with a larger --max-body.")
         header_length = request.headers.get(HEADER_LENGTH)
+        active, fast = holder.active
+        if active is not model:  # the alias moved between the two looks
+            fast = None
         if len(body) > THREADPOOL_BYTES:
-            answer = await run_in_threadpool(infer, model, served_name(), body, header_length)
+            answer = await run_in_threadpool(infer, model, served_name(), body, header_length,
+                                             fast)
         else:
-            answer = infer(model, served_name(), body, header_length)
+            # A small body parses at once; many rows in it (a column of small ints) still
+            # predict in the thread pool, as on /invocations, so /ping never waits for them.
+            parsed = parse(model, body, header_length, fast)
+            if isinstance(parsed, Answer):
+                answer = parsed
+            elif len(parsed.prepared) > THREADPOOL_ROWS:
+                answer = await run_in_threadpool(predict, model, served_name(), parsed)
+            else:
+                answer = predict(model, served_name(), parsed)
         headers = {"X-Model-Version": str(model.version), **answer.headers}
         if answer.status == 200:
             request_id = (answer.request_id or request.headers.get("x-request-id")

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ...errors import InvalidInput
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from ..signature import Signature
 
 PARQUET = "application/vnd.apache.parquet"
@@ -38,14 +41,14 @@ class NumericRows:
     def __len__(self) -> int:
         return len(self.array)
 
-    def frame(self) -> Any:
+    def frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(self.array, columns=list(self.columns))
 
 
 def parse(body: bytes, content_type: str | None, signature: Signature | None,
-          warnings: list[str] | None = None) -> Any:
+          warnings: list[str] | None = None) -> pd.DataFrame | np.ndarray | NumericRows:
     """The model input a request body holds.
 
     Parameters
@@ -109,7 +112,7 @@ def parse(body: bytes, content_type: str | None, signature: Signature | None,
         raise MalformedRequest(f"The {form} input is not a table: {exc}.") from None
 
 
-def _parquet(body: bytes) -> Any:
+def _parquet(body: bytes) -> pd.DataFrame:
     import io
 
     import pandas as pd
@@ -122,7 +125,7 @@ def _parquet(body: bytes) -> Any:
         raise MalformedRequest(f"The body is not a readable Parquet file: {exc}.") from None
 
 
-def _split(value: Any, signature: Signature | None) -> Any:
+def _split(value: Any, signature: Signature | None) -> pd.DataFrame | np.ndarray | NumericRows:
     import pandas as pd
 
     if not isinstance(value, dict) or "data" not in value:
@@ -152,7 +155,8 @@ def _split(value: Any, signature: Signature | None) -> Any:
     return pd.DataFrame(data, columns=columns)
 
 
-def _numeric_block(data: list, columns: list[str], signature: Signature | None) -> Any:
+def _numeric_block(data: list, columns: list[str],
+                   signature: Signature | None) -> np.ndarray | None:
     """The rows as one float array when every column is a float column and every value a
     number: a single allocation instead of per-column type inference."""
     if signature is None or signature.is_tensor or not data:
@@ -170,7 +174,7 @@ def _numeric_block(data: list, columns: list[str], signature: Signature | None) 
     return np.asarray(data, dtype=np.float64)
 
 
-def _records(value: Any) -> Any:
+def _records(value: Any) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(value, dict):
@@ -180,7 +184,7 @@ def _records(value: Any) -> Any:
     return pd.DataFrame.from_records(value)
 
 
-def _instances(value: Any, signature: Signature | None) -> Any:
+def _instances(value: Any, signature: Signature | None) -> pd.DataFrame | np.ndarray | NumericRows:
     import pandas as pd
 
     if isinstance(value, dict):
@@ -197,7 +201,7 @@ def _instances(value: Any, signature: Signature | None) -> Any:
     return _array(value)
 
 
-def _array(value: Any) -> Any:
+def _array(value: Any) -> np.ndarray:
     import numpy as np
 
     array = np.asarray(value)
@@ -206,7 +210,7 @@ def _array(value: Any) -> Any:
     return array
 
 
-def _csv(body: bytes) -> Any:
+def _csv(body: bytes) -> pd.DataFrame:
     import io
 
     import pandas as pd

@@ -6,15 +6,21 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import MissingDependency
 from .app import create_app
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import ModuleType
+
+    import uvicorn
+
 STARTUP_TIMEOUT = 30.0
 
 
-def _uvicorn() -> Any:
+def _uvicorn() -> ModuleType:
     try:
         import uvicorn
     except ImportError as exc:
@@ -24,7 +30,7 @@ def _uvicorn() -> Any:
     return uvicorn
 
 
-def _config(app: Any, host: str, port: int, access_log: bool) -> Any:
+def _config(app: Any, host: str, port: int, access_log: bool) -> uvicorn.Config:
     # uvicorn picks uvloop and httptools when installed (the [serve] extra brings them).
     return _uvicorn().Config(app, host=host, port=port, log_level="warning",
                              access_log=access_log, lifespan="on")
@@ -53,7 +59,7 @@ def serve(uri: str, host: str = "127.0.0.1", port: int = 5001, access_log: bool 
     _server_class()(_config(app, host, port, access_log)).run()
 
 
-def _server_class() -> Any:
+def _server_class() -> type[uvicorn.Server]:
     import contextlib
 
     uvicorn = _uvicorn()
@@ -63,7 +69,7 @@ def _server_class() -> Any:
         signal again: the prediction log is flushed by then, so Ctrl-C is a clean exit 0."""
 
         @contextlib.contextmanager
-        def capture_signals(self) -> Any:
+        def capture_signals(self) -> Iterator[None]:
             with super().capture_signals():
                 yield
                 self._captured_signals.clear()

@@ -11,9 +11,14 @@ import importlib
 from typing import Any
 
 MAGIC_CLASSES: list[str] = [
-    "magics.track:MlopsMagics",
-    "magics.features:FeatureMagics",
+    "magics.track:TrackMagics",
+    "magics.runs:RunsMagics",
+    "magics.data:DataMagics",
+    "magics.drift:DriftMagics",
+    "magics.models:ModelMagics",
+    "magics.pipeline:PipelineMagics",
     "magics.sweep:SweepMagics",
+    "magics.evaluate:EvaluateMagics",
 ]
 """``module:Class`` of each magics class, relative to ``jupyter_mlops.notebook``, in
 registration order."""

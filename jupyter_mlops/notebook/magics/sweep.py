@@ -8,8 +8,10 @@
     auc = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
 
 The trial's value is the metric the cell logs (``mlops.log_metric("auc", v, step=i)`` also
-feeds the pruner) or else the variable of the metric's name the cell leaves behind. The sweep
-is left in ``_sweep``; its optimisation history is shown.
+feeds the pruner) or else the variable of the metric's name the cell leaves behind. A model
+the cell fits is autologged into its trial's run, as in ``%%mlops_track``, so the sweep's best
+trial has its model (``_sweep.best_model_uri``). The sweep is left in ``_sweep``; its
+optimisation history, parallel coordinates and parameter importances are shown.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ class SweepMagics(Magics):
     @argument("--name", help="The study's name; an existing one is continued.")
     @argument("-e", "--experiment", help="The experiment to file the sweep under.")
     @argument("--seed", type=int, help="The sampler's seed.")
-    @argument("--no-plot", action="store_true", help="Do not show the optimisation history.")
+    @argument("--no-autolog", action="store_true",
+              help="Do not log the models the cell fits into each trial's run.")
+    @argument("--no-plot", action="store_true",
+              help="Do not show the optimisation history, parallel coordinates and importances.")
     @cell_magic
     def mlops_sweep(self, line: str, cell: str) -> None:
         """Run the cell as a sweep's objective, ``trial`` in its namespace."""
@@ -54,9 +59,18 @@ class SweepMagics(Magics):
         code = compile(cell, "<mlops_sweep>", "exec")
 
         def objective(trial: Any) -> float | None:
+            from ...tracking.run import active_run
+
             shell.user_ns["trial"] = trial
             shell.user_ns.pop(metric, None)
-            exec(code, shell.user_ns)  # the user's cell, in the user's namespace
+            run = active_run()  # the trial's run, started by the sweep around this call
+            if args.no_autolog or run is None:
+                exec(code, shell.user_ns)  # the user's cell, in the user's namespace
+            else:
+                from ..autolog import SklearnAutolog
+
+                with SklearnAutolog(run):
+                    exec(code, shell.user_ns)
             value = shell.user_ns.get(metric)
             return float(value) if isinstance(value, numbers.Real) else None
 
@@ -73,6 +87,23 @@ class SweepMagics(Magics):
         print(f"Sweep {result.study.study_name!r} (run {result.run_id}): best {metric} "
               f"{result.best_value:.6g} with {result.best_params}")
         if not args.no_plot:
-            from IPython.display import display
+            _show_figures(result)
 
-            display(result.plot_history())
+
+def _show_figures(result: Any) -> None:
+    """The sweep's figures as plotly's own mime bundle, which JupyterLab draws; a figure
+    Optuna cannot draw yet (importances need two finished trials and two params) is skipped."""
+    import json
+
+    from IPython.display import display
+
+    for draw in (result.plot_history, result.plot_parallel, result.plot_importances):
+        try:
+            figure = draw()
+        except (ValueError, RuntimeError):
+            continue
+        if not figure.data:
+            continue
+        # Explicitly the mime type: plotly's default renderer outside a kernel opens a browser.
+        display({"application/vnd.plotly.v1+json": json.loads(figure.to_json()),
+                 "text/plain": f"<{figure.layout.title.text or 'figure'}>"}, raw=True)

@@ -1,5 +1,4 @@
-"""The IPython magics: ``%%mlops_track``, ``%mlops_track start|stop``, ``%mlops_runs``,
-``%mlops_compare``.
+"""``%%mlops_track`` and ``%mlops_track start|stop``: notebook cells tracked as runs.
 
 Each magic parses its line, calls the tracking API, and renders; nothing here decides what a
 run records. Bad options raise ``UsageError``, which IPython shows as one line; errors raised by
@@ -12,27 +11,16 @@ import sys
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ...errors import MlopsError
 from ...tracking.run import ActiveRun, active_run
-from .. import tracked
+from .. import live_card, tracked
 from ..card import RunCard
 from ..cell import run_body
-
-_HELP = {"-h", "--help"}
-
-
-def _wants_help(line: str) -> bool:
-    return any(token in _HELP for token in line.split())
-
-
-def _print_help(method: Any) -> None:
-    # magic_arguments put the usage in the docstring, in `%magic?` layout after a "::" line.
-    text = (method.__doc__ or "").strip()
-    text = text[2:].lstrip("\n") if text.startswith("::") else text
-    print("Usage:\n" + text)
+from ..live_card import LiveCard
+from .common import print_help, wants_help
 
 
 def _tags(groups: list[list[str]] | None) -> dict[str, str]:
@@ -54,8 +42,8 @@ def _names(groups: list[str] | None) -> list[str]:
 
 
 @magics_class
-class MlopsMagics(Magics):
-    """Magics that track notebook cells as runs and show runs as widgets."""
+class TrackMagics(Magics):
+    """Magics that track notebook cells as runs."""
 
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
@@ -89,8 +77,8 @@ class MlopsMagics(Magics):
         Where the notebook cannot be found, set ``JUPYTER_MLOPS_NOTEBOOK``.
         """
         __tracebackhide__ = True
-        if _wants_help(line):
-            _print_help(self.mlops_track)
+        if wants_help(line):
+            print_help(self.mlops_track)
             return None
         args = parse_argstring(self.mlops_track, line)
         options = tracked.TrackOptions(
@@ -121,6 +109,8 @@ class MlopsMagics(Magics):
             from ..autolog import SklearnAutolog
 
             scope = SklearnAutolog(run)
+        live = (LiveCard(run).start()
+                if options.card and not in_span and live_card.wanted(self.shell) else None)
         # Entered as a context, the run is one a `start_run()` in the cell must nest under
         # (nested=True) instead of silently ending it.
         with run:
@@ -131,11 +121,13 @@ class MlopsMagics(Magics):
                 else:
                     value = run_body(self.shell, body)
             except BaseException as error:
+                handle = live.stop() if live is not None else None
                 tracked.finish(self.shell, run, options, error)
-                self._show_card_later(run, options)
+                self._show_card_later(run, options, handle)
                 raise
+            handle = live.stop() if live is not None else None
             tracked.finish(self.shell, run, options)
-        self._show_card_later(run, options)
+        self._show_card_later(run, options, handle)
         return value
 
     def _start_span(self, options: tracked.TrackOptions) -> None:
@@ -206,14 +198,20 @@ class MlopsMagics(Magics):
 
     # -- cards ------------------------------------------------------------------------------
 
-    def _show_card_later(self, run: ActiveRun, options: tracked.TrackOptions) -> None:
+    def _show_card_later(self, run: ActiveRun, options: tracked.TrackOptions,
+                         live: Any = None) -> None:
         if not options.card:
             return
-        # After the cell's own output and Out[n], as the card's last line of output.
+        # After the cell's own output and Out[n], as the card's last line of output; a cell
+        # that showed its running card gets that card updated in place instead.
         def show(result: Any) -> None:
             self.shell.events.unregister("post_run_cell", show)
             try:
-                self._display(RunCard(run.info()))
+                card = RunCard(run.info())
+                if live is not None:
+                    live.update(card)
+                else:
+                    self._display(card)
             except MlopsError as exc:
                 print(f"jupyter-mlops: no run card: {exc}", file=sys.stderr)
 
@@ -223,42 +221,3 @@ class MlopsMagics(Magics):
         from IPython.display import display
 
         display(obj)
-
-    # -- %mlops_runs, %mlops_compare ---------------------------------------------------------
-
-    @magic_arguments()
-    @argument("-e", "--experiment", action="append", help="Only this experiment; repeatable.")
-    @argument("-f", "--filter", nargs="+", help="A query, e.g. metrics.auc > 0.8")
-    @argument("-o", "--order-by", action="append", help="A sort key, e.g. 'metrics.auc DESC'.")
-    @argument("-m", "--max-results", type=int, default=200, help="At most this many runs.")
-    @line_magic
-    def mlops_runs(self, line: str) -> Any:
-        """Show runs in a table with a filter box, sortable columns and a Compare button."""
-        if _wants_help(line):
-            _print_help(self.mlops_runs)
-            return None
-        args = parse_argstring(self.mlops_runs, line)
-        from ..widgets import runs_view
-
-        try:
-            return runs_view(args.experiment, " ".join(args.filter) if args.filter else None,
-                             args.order_by, args.max_results)
-        except MlopsError as exc:
-            raise UsageError(str(exc)) from None
-
-    @magic_arguments()
-    @argument("run_ids", nargs="+", metavar="RUN_ID", help="Runs to compare (ids or prefixes).")
-    @argument("-m", "--metric", help="Metric for the parallel-coordinates chart.")
-    @line_magic
-    def mlops_compare(self, line: str) -> Any:
-        """Compare runs: metric histories, params against a metric, and a diff of params."""
-        if _wants_help(line):
-            _print_help(self.mlops_compare)
-            return None
-        args = parse_argstring(self.mlops_compare, line)
-        from ..widgets import compare_view
-
-        try:
-            return compare_view(args.run_ids, args.metric)
-        except MlopsError as exc:
-            raise UsageError(str(exc)) from None

@@ -10,10 +10,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import MissingDependency
 from ..execution import StepResult, StepTask, execute_step
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 def _kill_on_worker(tokens: list[str]) -> int:
@@ -53,7 +56,7 @@ class DaskExecutor:
         self._futures: dict[str, Any] = {}
 
     @property
-    def client(self) -> Any:
+    def client(self) -> Client:
         return self._client
 
     def submit(self, task: StepTask) -> cf.Future[StepResult]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-MODULES: list[str] = ["runs", "artifacts", "models", "datasets", "drift"]
+MODULES: list[str] = ["runs", "artifacts", "models", "datasets", "drift", "pipelines",
+                      "sweeps"]
 
 
 def route_table() -> list[tuple[str, type]]:

@@ -1,4 +1,5 @@
-"""The model registry: ``models``, ``models/{name}``, its audit log, card and aliases.
+"""The model registry: ``models``, ``models/{name}``, its audit log, card, aliases, and a
+version's lineage and evaluations.
 
 Moving an alias is the only write; it goes through ``set_alias`` so the move and its audit
 entry land in one transaction, and Jupyter's XSRF rules guard it (a cookie-authenticated POST
@@ -8,61 +9,19 @@ needs the ``_xsrf`` token; a token-authenticated one does not).
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
 
 import tornado.web
 
-from ...models import card as model_cards
+from ...evaluate.views import version_evaluations
 from ...models import registry
-from ...models.reference import check_alias, check_model_name
+from ...models.views import card_of, model_detail
+from ...monitor import lineage
 from ..base import ALIAS, MAX_VERSION, NAME, MlopsHandler
 
 MAX_REASON = 2000
-
-
-def model_detail(name: str) -> dict[str, Any]:
-    """A registered model's versions (oldest first) and where each alias points.
-
-    Parameters
-    ----------
-    name:
-        The registered model's name.
-
-    Returns
-    -------
-    dict
-        ``{"name", "versions": [ModelVersion], "aliases": {alias: version}}``.
-    """
-    versions = registry.list_versions(name)
-    aliases = {alias: v.version for v in versions for alias in v.aliases}
-    return {"name": name, "versions": versions, "aliases": dict(sorted(aliases.items()))}
-
-
-def card_of(name: str, version: int | None, alias: str | None) -> dict[str, str]:
-    """The model card of one version of ``name`` as Markdown and HTML.
-
-    Parameters
-    ----------
-    name:
-        The registered model's name.
-    version, alias:
-        Which version; neither means the newest READY version.
-
-    Returns
-    -------
-    dict
-        ``{"uri", "markdown", "html"}``.
-    """
-    # Checked before it is joined into a reference, so no name can smuggle in "@x" or "/3".
-    check_model_name(name)
-    if version is not None:
-        uri = f"{name}/{version}"
-    elif alias is not None:
-        uri = f"{name}@{check_alias(alias)}"
-    else:
-        uri = name
-    card = model_cards.model_card(uri)
-    return {"uri": uri, "markdown": card.markdown, "html": card.html}
+# Any segment matches, so a malformed version gets the JSON error shape, not a 404 page.
+VERSION = r"(?P<version>[^/]+)"
 
 
 class ModelsHandler(MlopsHandler):
@@ -133,10 +92,48 @@ class AliasHandler(MlopsHandler):
         return version, reason.strip()
 
 
+class LineageHandler(MlopsHandler):
+    """GET models/{name}/versions/{version}/lineage: its data, run, drift reports and log."""
+
+    @tornado.web.authenticated
+    async def get(self, name: str, version: str) -> None:
+        number = version_number(version)
+        self.reply(await self.call(lineage.model_lineage, name, number))
+
+
+class AliasDriftHandler(MlopsHandler):
+    """GET models/{name}/aliases/{alias}/drift: one point per saved report for the alias."""
+
+    @tornado.web.authenticated
+    async def get(self, name: str, alias: str) -> None:
+        limit = self.int_argument("limit", 500, 1, 10_000)
+        self.reply(await self.call(lineage.drift_history, name, alias, limit))
+
+
+class EvaluationsHandler(MlopsHandler):
+    """GET models/{name}/versions/{version}/evaluations: its evaluations and blessing."""
+
+    @tornado.web.authenticated
+    async def get(self, name: str, version: str) -> None:
+        number = version_number(version)
+        limit = self.int_argument("limit", 10, 1, 100)
+        self.reply(await self.call(version_evaluations, name, number, limit))
+
+
+def version_number(text: str) -> int:
+    """A version path segment as its number, or a 400 that says what a version looks like."""
+    if not re.fullmatch(r"\d{1,10}", text) or not 1 <= int(text) <= MAX_VERSION:
+        raise tornado.web.HTTPError(400, f"version must be an integer from 1, not {text!r}")
+    return int(text)
+
+
 ROUTES: list[tuple[str, type[MlopsHandler]]] = [
     ("models", ModelsHandler),
     (f"models/{NAME}", ModelHandler),
     (f"models/{NAME}/audit", AuditHandler),
     (f"models/{NAME}/card", CardHandler),
     (f"models/{NAME}/aliases/{ALIAS}", AliasHandler),
+    (f"models/{NAME}/aliases/{ALIAS}/drift", AliasDriftHandler),
+    (f"models/{NAME}/versions/{VERSION}/lineage", LineageHandler),
+    (f"models/{NAME}/versions/{VERSION}/evaluations", EvaluationsHandler),
 ]

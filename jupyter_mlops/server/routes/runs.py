@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-from typing import Any
-
 import tornado.web
 
-from ...tracking import queries
-from ...tracking.maintenance import info
+from ...maintenance import info
+from ...tracking import queries, run_views
 from ..base import MAX_LIMIT, RUN_ID, MlopsHandler
 
 
@@ -36,41 +33,8 @@ class RunsHandler(MlopsHandler):
         limit = self.int_argument("limit", 50, 1, MAX_LIMIT)
         offset = self.int_argument("offset", 0, 0, 10**9)
         deleted = self.bool_argument("deleted")
-        runs, total = await self.call(
-            page_and_total, experiments, query, order_by, limit, offset, deleted
-        )
-        self.reply({"runs": [_summary(r) for r in runs], "total": total, "offset": offset,
-                    "limit": limit})
-
-
-_counter = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="mlops-count")
-
-
-def page_and_total(experiments: list[str] | None, query: str | None, order_by: list[str],
-                   limit: int, offset: int, deleted: bool) -> tuple[list[Any], int]:
-    """One page of runs and how many match in all, the two queries side by side.
-
-    The count walks every match while the page stops after ``limit``; on separate connections
-    (SQLite in WAL mode reads concurrently) the page costs nothing on top of the count.
-    """
-    total = _counter.submit(queries.count_runs, experiments, query, deleted)
-    try:
-        runs = queries.search_runs(experiments, query, order_by, limit, offset, deleted)
-    except BaseException:
-        concurrent.futures.wait([total])  # no count outlives its request
-        raise
-    return runs, total.result()
-
-
-def _summary(run: Any) -> dict[str, Any]:
-    return {
-        "id": run.id, "experiment": run.experiment, "name": run.name,
-        "status": run.status.value, "start_time": run.start_time, "end_time": run.end_time,
-        "parent_id": run.parent_id, "params": run.params, "metrics": run.metrics,
-        "tags": run.tags,
-        # A cached pipeline step: the run whose outputs (and metrics) it reused.
-        "cached_from": run.tags.get("mlops.cached_from"),
-    }
+        self.reply(await self.call(run_views.runs_page, experiments, query, order_by, limit,
+                                   offset, deleted))
 
 
 class RunHandler(MlopsHandler):
@@ -87,10 +51,59 @@ class MetricHandler(MlopsHandler):
         self.reply(await self.call(queries.metric_points, run_id, key, max_points))
 
 
+class RunViewHandler(MlopsHandler):
+    """The Run view's payload: the run, its environment, diff, children and models."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        view = await self.call(run_views.run_view, run_id)
+        source = view["run"].get("source") or {}
+        root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
+        view["notebook"] = (run_views.notebook_location(source.get("path"), root)
+                            if source.get("type") == "notebook" else None)
+        self.reply(view)
+
+
+class HistoriesHandler(MlopsHandler):
+    """A run's metric histories (all, or those ``key`` names), downsampled on the server."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        keys = self.get_arguments("key") or None
+        max_points = self.int_argument("max_points", 400, 4, 10_000)
+        self.reply(await self.call(run_views.metric_histories, run_id, keys, max_points))
+
+
+class CompareHandler(MlopsHandler):
+    """2-20 runs (``id`` repeated) with their downsampled histories: all of them, those ``key``
+    (repeated) names, or none with ``histories=false``."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        ids = self.get_arguments("id")
+        keys = self.get_arguments("key") or None
+        max_points = self.int_argument("max_points", 400, 4, 10_000)
+        # Histories are on unless refused: the route answered with all of them before.
+        histories = "histories" not in self.request.arguments or self.bool_argument("histories")
+        self.reply(await self.call(run_views.compare_view, ids, max_points, keys, histories))
+
+
+class PreviewHandler(MlopsHandler):
+    """A bounded preview of one artifact: text, table head, plotly figure, notebook cells."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str, path: str) -> None:
+        self.reply(await self.call(run_views.artifact_preview, run_id, path))
+
+
 ROUTES: list[tuple[str, type[MlopsHandler]]] = [
     ("info", InfoHandler),
     ("experiments", ExperimentsHandler),
     ("runs", RunsHandler),
     (f"runs/{RUN_ID}", RunHandler),
     (f"runs/{RUN_ID}/metrics/(?P<key>.+)", MetricHandler),
+    ("compare", CompareHandler),
+    (f"runs/{RUN_ID}/view", RunViewHandler),
+    (f"runs/{RUN_ID}/histories", HistoriesHandler),
+    (f"runs/{RUN_ID}/preview/(?P<path>.+)", PreviewHandler),
 ]

@@ -8,6 +8,7 @@ of the test fixtures in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Table
@@ -36,8 +37,14 @@ class Dialect(Protocol):
         """``connection`` set up so that its next transaction takes the write lock at once."""
         ...
 
+    # Any: each dialect's own Insert; no common base class has the ON CONFLICT methods.
     def insert(self, table: Table) -> Any:
         """An ``INSERT`` that has ``on_conflict_do_update`` and ``on_conflict_do_nothing``."""
+        ...
+
+    def append_rows(self, connection: Connection, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many plain rows (no conflicts expected) the fastest way the driver offers."""
         ...
 
     def lock_migrations(self, connection: Connection) -> None:

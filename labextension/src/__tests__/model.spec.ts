@@ -80,6 +80,7 @@ describe('RunsModel', () => {
       await model.setQuery({ filter: 'metrics.loss < 1' });
       expect(model.query).toEqual({
         filter: 'metrics.loss < 1',
+        experiment: '',
         orderBy: '',
         limit: 50,
         offset: 0
@@ -105,6 +106,7 @@ describe('RunsModel', () => {
       await model.setQuery({ offset: 50 });
       expect(model.query).toEqual({
         filter: 'params.lr = "0.1"',
+        experiment: '',
         orderBy: 'metrics.loss',
         limit: 50,
         offset: 50

@@ -4,40 +4,17 @@
  */
 import * as React from 'react';
 import { act } from 'react';
-import { createRoot, Root } from 'react-dom/client';
 
 import { Sidebar } from '../components/Sidebar';
 import { useLoad } from '../hooks';
 import { RunsModel } from '../model';
 import { Deferred, FakeServer, json, page } from './fakeServer';
+import { mountEach, settle } from './mounted';
 
-// React 18 only runs effects synchronously inside act() when told it is under test.
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await act(async () => {
-      await new Promise(resolve => setTimeout(resolve, 0));
-    });
-  }
-}
+const mounted = mountEach();
 
 function tab(name: string): HTMLElement {
-  const found = Array.from(container.querySelectorAll<HTMLElement>('[role=tab]')).find(
+  const found = Array.from(mounted.container.querySelectorAll<HTMLElement>('[role=tab]')).find(
     node => node.textContent === name
   );
   if (!found) {
@@ -55,12 +32,16 @@ function press(key: string): void {
 
 describe('Sidebar tabs', () => {
   it('move with the arrow keys, Home and End, and load each tab when shown', async () => {
-    const server = new FakeServer().answer(json(page([])));
+    const server = new FakeServer().answer(
+      json(page([])),
+      json({ experiments: [{ id: 1, name: 'churn', created_at: 0, run_count: 0 }] })
+    );
     const model = new RunsModel(server.settings);
-    await act(async () => root.render(<Sidebar model={model} onOpenNotebook={() => {}} />));
+    await act(async () => mounted.root.render(<Sidebar model={model} />));
     await settle();
     expect(tab('Runs').getAttribute('aria-selected')).toBe('true');
-    expect(container.textContent).toContain('No runs yet');
+    expect(mounted.container.textContent).toContain('No runs yet');
+    expect(mounted.container.textContent).toContain('churn (0)');
 
     server.answer(json({ models: [] }));
     act(() => tab('Runs').focus());
@@ -70,26 +51,32 @@ describe('Sidebar tabs', () => {
     expect(document.activeElement).toBe(tab('Models'));
     expect(tab('Runs').tabIndex).toBe(-1);
     expect(server.last.path).toMatch(/\/jupyter-mlops\/api\/models$/);
-    expect(container.textContent).toContain('No registered models yet');
+    expect(mounted.container.textContent).toContain('No registered models yet');
 
-    server.answer(json({ reports: [] }));
+    server.answer(json({ pipelines: [], jobs: [] }));
     press('End');
     await settle();
-    expect(tab('Drift').getAttribute('aria-selected')).toBe('true');
-    expect(container.textContent).toContain('No saved drift reports yet');
+    expect(tab('Pipelines').getAttribute('aria-selected')).toBe('true');
+    expect(server.last.path).toMatch(/\/jupyter-mlops\/api\/pipelines$/);
+    expect(mounted.container.textContent).toContain('No pipelines under this folder yet');
+    expect(mounted.container.textContent).toContain('jupyter mlops pipeline run pipeline.yaml');
 
     press('ArrowRight'); // wraps around to Runs, whose table is already loaded
     expect(tab('Runs').getAttribute('aria-selected')).toBe('true');
 
-    // Left from Runs wraps to Drift (which loads its list again), then Data.
-    server.answer(json({ reports: [] }), json({ datasets: [] }));
+    // Left from Runs wraps to Pipelines (which loads its list again), then Drift, then Data.
+    server.answer(json({ pipelines: [], jobs: [] }), json({ reports: [] }), json({ datasets: [] }));
+    press('ArrowLeft');
+    await settle();
+    expect(tab('Pipelines').getAttribute('aria-selected')).toBe('true');
     press('ArrowLeft');
     await settle();
     expect(tab('Drift').getAttribute('aria-selected')).toBe('true');
+    expect(mounted.container.textContent).toContain('No saved drift reports yet');
     press('ArrowLeft');
     await settle();
     expect(tab('Data').getAttribute('aria-selected')).toBe('true');
-    expect(container.textContent).toContain('No data versions yet');
+    expect(mounted.container.textContent).toContain('No data versions yet');
     model.dispose();
   });
 
@@ -98,12 +85,12 @@ describe('Sidebar tabs', () => {
       new Response('<html>404</html>', { status: 404, statusText: 'Not Found' })
     );
     const model = new RunsModel(server.settings);
-    await act(async () => root.render(<Sidebar model={model} onOpenNotebook={() => {}} />));
+    await act(async () => mounted.root.render(<Sidebar model={model} />));
     await settle();
-    expect(container.querySelector('.jp-mlops-missing')?.textContent).toContain(
+    expect(mounted.container.querySelector('.jp-mlops-missing')?.textContent).toContain(
       'jupyter server extension enable jupyter_mlops'
     );
-    expect(container.querySelector('[role=tablist]')).toBeNull();
+    expect(mounted.container.querySelector('[role=tablist]')).toBeNull();
     model.dispose();
   });
 });
@@ -126,24 +113,24 @@ describe('useLoad', () => {
     const second = new Deferred();
     const fetchA = (): Promise<string> => first.promise.then(r => r.text());
     const fetchB = (): Promise<string> => second.promise.then(r => r.text());
-    await act(async () => root.render(<Probe fetch={fetchA} id="a" />));
-    await act(async () => root.render(<Probe fetch={fetchB} id="b" />));
+    await act(async () => mounted.root.render(<Probe fetch={fetchA} id="a" />));
+    await act(async () => mounted.root.render(<Probe fetch={fetchB} id="b" />));
     second.resolve(new Response('B'));
     await settle();
     first.resolve(new Response('A'));
     await settle();
-    expect(container.textContent).toBe('Breload');
+    expect(mounted.container.textContent).toBe('Breload');
   });
 
   it('shows nothing of the previous key while a new one loads', async () => {
     const pending = new Deferred();
-    await act(async () => root.render(<Probe fetch={async () => 'A'} id="a" />));
+    await act(async () => mounted.root.render(<Probe fetch={async () => 'A'} id="a" />));
     await settle();
-    expect(container.textContent).toBe('Areload');
+    expect(mounted.container.textContent).toBe('Areload');
     await act(async () =>
-      root.render(<Probe fetch={() => pending.promise.then(r => r.text())} id="b" />)
+      mounted.root.render(<Probe fetch={() => pending.promise.then(r => r.text())} id="b" />)
     );
-    expect(container.textContent).toBe('loading reload');
+    expect(mounted.container.textContent).toBe('loading reload');
   });
 
   it('keeps the value on a failed reload and shows the error', async () => {
@@ -155,11 +142,11 @@ describe('useLoad', () => {
       }
       return 'A';
     };
-    await act(async () => root.render(<Probe fetch={fetch} id="a" />));
+    await act(async () => mounted.root.render(<Probe fetch={fetch} id="a" />));
     await settle();
-    act(() => container.querySelector('button')!.click());
+    act(() => mounted.container.querySelector('button')!.click());
     await settle();
     expect(calls).toBe(2);
-    expect(container.textContent).toBe('Aerror: offlinereload');
+    expect(mounted.container.textContent).toBe('Aerror: offlinereload');
   });
 });

@@ -1,25 +1,45 @@
 import * as React from 'react';
 
+import { listExperiments } from '../api';
 import { formatMetric, RunsModel, shortId } from '../model';
-import { IRunSummary } from '../tokens';
+import { BASE_COLUMNS, formatDuration, treeRows, visibleColumns } from '../runviews/logic';
+import { IExperiment, IRunSummary } from '../tokens';
 
 export interface IRunsTableProps {
   model: RunsModel;
   onOpen: (id: string) => void;
   onCompare: (ids: string[]) => void;
+  /** The chosen columns (kept in the extension's settings) and how to change them. */
+  columns?: string[] | null;
+  onColumns?: (columns: string[]) => void;
 }
 
-const SORTABLE: [string, string][] = [
-  ['name', 'Name'],
-  ['status', 'Status'],
-  ['start_time', 'Started']
-];
+const LABELS: Record<string, string> = {
+  name: 'Name',
+  experiment: 'Experiment',
+  status: 'Status',
+  start_time: 'Started',
+  duration: 'Duration'
+};
+const SORTABLE = new Set(['name', 'status', 'start_time', 'experiment']);
 
-/** The Runs tab: filter box, sortable columns, server-side paging, selection to compare. */
-export function RunsTable(props: IRunsTableProps): JSX.Element {
-  const { model } = props;
+/** The Runs tab: experiments, filter, a tree of runs, chosen columns, paging, live refresh. */
+export function RunsTable(given: IRunsTableProps): JSX.Element {
+  const { model } = given;
+  // Once the plugin registered the main-area views, a row opens the Run view and Compare the
+  // Compare view; the chosen columns live in the model (and, through it, in the settings).
+  const props: IRunsTableProps = {
+    ...given,
+    onOpen: model.actions?.openRun ?? given.onOpen,
+    onCompare: model.actions?.compare ?? given.onCompare,
+    columns: given.columns ?? model.columns,
+    onColumns: given.onColumns ?? (columns => model.setColumns(columns, true))
+  };
   const [, setVersion] = React.useState(0);
   const [filter, setFilter] = React.useState(model.query.filter);
+  const [collapsed, setCollapsed] = React.useState<Set<string>>(new Set());
+  const [experiments, setExperiments] = React.useState<IExperiment[]>([]);
+  const [choosing, setChoosing] = React.useState(false);
   React.useEffect(() => {
     const update = (): void => setVersion(v => v + 1);
     model.changed.connect(update);
@@ -27,10 +47,24 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
       model.changed.disconnect(update);
     };
   }, [model]);
-
   const page = model.page;
+  // Experiments and their counts follow each refresh of the page (new runs, new experiments).
+  React.useEffect(() => {
+    if (!page) {
+      return; // the page answers first: a server without our extension fails there, once
+    }
+    listExperiments(model.settings).then(
+      found => setExperiments(Array.isArray(found) ? found : []),
+      () => undefined
+    );
+  }, [page]);
+
   const runs = page?.runs ?? [];
   const metricKeys = Array.from(new Set(runs.flatMap(r => Object.keys(r.metrics)))).sort();
+  const available = metricKeys.map(k => `metrics.${k}`);
+  const paramKeys = Array.from(new Set(runs.flatMap(r => Object.keys(r.params)))).sort();
+  const columns = visibleColumns(props.columns, [...available, ...paramKeys.map(k => `params.${k}`)]);
+  const chosen = props.columns && props.columns.length ? props.columns : columns;
   const sortBy = (key: string): void => {
     const [current, direction] = model.query.orderBy.split(' ');
     const next = current === key && direction !== 'DESC' ? `${key} DESC` : `${key} ASC`;
@@ -40,19 +74,73 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     const [current, direction] = model.query.orderBy.split(' ');
     return current === key ? (direction === 'DESC' ? ' ▼' : ' ▲') : '';
   };
-  const header = (key: string, label: string): JSX.Element => (
+  const label = (key: string): string => LABELS[key] ?? key.replace(/^(metrics|params)\./, '');
+  const header = (key: string): JSX.Element => (
     <th key={key}>
-      <button className="jp-mlops-sort" onClick={() => sortBy(key)}>
-        {label}
-        {arrow(key)}
-      </button>
+      {SORTABLE.has(key) || key.startsWith('metrics.') || key.startsWith('params.') ? (
+        <button className="jp-mlops-sort" onClick={() => sortBy(key)}>
+          {label(key)}
+          {arrow(key)}
+        </button>
+      ) : (
+        label(key)
+      )}
     </th>
   );
   const from = page ? page.offset + 1 : 0;
   const to = page ? page.offset + runs.length : 0;
+  const rows = treeRows(runs, collapsed);
+  const total = experiments.reduce((n, e) => n + e.run_count, 0);
+  const toggleColumn = (key: string): void => {
+    const next = chosen.includes(key) ? chosen.filter(c => c !== key) : [...chosen, key];
+    props.onColumns?.(next.length ? next : ['name']);
+  };
 
   return (
     <div className="jp-mlops-runs">
+      <div className="jp-mlops-toolbar">
+        <label className="jp-mlops-experiments">
+          <span className="jp-mlops-muted">Experiment</span>{' '}
+          <select
+            aria-label="Experiment"
+            value={model.query.experiment ?? ''}
+            onChange={e => void model.setQuery({ experiment: e.target.value })}
+          >
+            <option value="">All experiments ({total})</option>
+            {experiments.map(e => (
+              <option key={e.id} value={e.name}>
+                {e.name} ({e.run_count})
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          className="jp-mlops-button jp-mlops-refresh"
+          aria-label="Refresh runs"
+          title="Refresh"
+          onClick={() => void model.refresh()}
+        >
+          ⟳ Refresh
+        </button>
+        <button
+          className="jp-mlops-button"
+          aria-expanded={choosing}
+          aria-label="Choose columns"
+          onClick={() => setChoosing(c => !c)}
+        >
+          Columns
+        </button>
+      </div>
+      {choosing ? (
+        <fieldset className="jp-mlops-column-chooser" aria-label="Columns">
+          {[...BASE_COLUMNS, ...available, ...paramKeys.map(k => `params.${k}`)].map(key => (
+            <label key={key}>
+              <input type="checkbox" checked={columns.includes(key)} onChange={() => toggleColumn(key)} />{' '}
+              {key.startsWith('params.') || key.startsWith('metrics.') ? key : label(key)}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
       <form
         className="jp-mlops-filter"
         onSubmit={event => {
@@ -73,21 +161,37 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
       </form>
       {model.error ? <div className="jp-mlops-error">{model.error.message}</div> : null}
       <div className="jp-mlops-table-wrap">
-      <table className="jp-mlops-table">
-        <thead>
-          <tr>
-            <th aria-label="Select" />
-            <th>Run</th>
-            {SORTABLE.map(([key, label]) => header(key, label))}
-            {metricKeys.map(key => header(`metrics.${key}`, key))}
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map(run => (
-            <RunRow key={run.id} {...props} run={run} metricKeys={metricKeys} />
-          ))}
-        </tbody>
-      </table>
+        <table className="jp-mlops-table" role="treegrid" aria-label="Runs">
+          <thead>
+            <tr>
+              <th aria-label="Select" />
+              <th>Run</th>
+              {columns.map(header)}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(row => (
+              <RunRow
+                key={row.run.id}
+                {...props}
+                run={row.run}
+                depth={row.depth}
+                hasChildren={row.hasChildren}
+                collapsed={collapsed.has(row.run.id)}
+                onToggle={() =>
+                  setCollapsed(c => {
+                    const next = new Set(c);
+                    if (!next.delete(row.run.id)) {
+                      next.add(row.run.id);
+                    }
+                    return next;
+                  })
+                }
+                columns={columns}
+              />
+            ))}
+          </tbody>
+        </table>
       </div>
       {page && page.total === 0 ? (
         <div className="jp-mlops-empty">
@@ -116,8 +220,8 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
           Next
         </button>
         <button
-          className="jp-mlops-button"
-          disabled={model.selected.size < 1}
+          className="jp-mlops-button jp-mlops-compare-button"
+          disabled={model.selected.size < 2}
           onClick={() => props.onCompare(Array.from(model.selected))}
         >
           Compare ({model.selected.size})
@@ -129,7 +233,33 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
 
 interface IRunRowProps extends IRunsTableProps {
   run: IRunSummary;
-  metricKeys: string[];
+  depth: number;
+  hasChildren: boolean;
+  collapsed: boolean;
+  onToggle: () => void;
+  columns: string[];
+}
+
+function cell(run: IRunSummary, key: string): React.ReactNode {
+  switch (key) {
+    case 'name':
+      return run.name;
+    case 'experiment':
+      return run.experiment;
+    case 'status':
+      return run.status;
+    case 'start_time':
+      return new Date(run.start_time * 1000).toLocaleString();
+    case 'duration':
+      return run.end_time === null ? 'running' : formatDuration(run.end_time - run.start_time);
+  }
+  if (key.startsWith('metrics.')) {
+    return formatMetric(run.metrics[key.slice(8)]);
+  }
+  if (key.startsWith('params.')) {
+    return run.params[key.slice(7)] ?? '';
+  }
+  return '';
 }
 
 function RunRow(props: IRunRowProps): JSX.Element {
@@ -138,10 +268,25 @@ function RunRow(props: IRunRowProps): JSX.Element {
     <tr
       className="jp-mlops-run-row"
       data-run-id={run.id}
+      data-depth={props.depth}
+      aria-level={props.depth + 1}
+      aria-expanded={props.hasChildren ? !props.collapsed : undefined}
       tabIndex={0}
       onKeyDown={event => {
+        if (event.target !== event.currentTarget) {
+          return;
+        }
         if (event.key === 'Enter') {
           props.onOpen(run.id);
+        } else if (event.key === ' ') {
+          event.preventDefault();
+          model.toggle(run.id);
+        } else if ((event.key === 'ArrowRight' && props.collapsed) || (event.key === 'ArrowLeft' && props.hasChildren && !props.collapsed)) {
+          props.onToggle();
+        } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+          event.preventDefault();
+          const sibling = event.key === 'ArrowDown' ? event.currentTarget.nextElementSibling : event.currentTarget.previousElementSibling;
+          (sibling as HTMLElement | null)?.focus();
         }
       }}
     >
@@ -153,19 +298,34 @@ function RunRow(props: IRunRowProps): JSX.Element {
           onChange={() => model.toggle(run.id)}
         />
       </td>
-      <td>
+      <td className="jp-mlops-tree-cell" style={{ paddingLeft: `${0.3 + props.depth * 1.1}em` }}>
+        {props.hasChildren ? (
+          <button
+            className="jp-mlops-twisty"
+            aria-label={props.collapsed ? `Expand ${run.name}` : `Collapse ${run.name}`}
+            onClick={props.onToggle}
+          >
+            {props.collapsed ? '▸' : '▾'}
+          </button>
+        ) : (
+          <span className="jp-mlops-twisty-space" />
+        )}
         <button className="jp-mlops-link" onClick={() => props.onOpen(run.id)}>
           {shortId(run.id)}
         </button>
       </td>
-      <td>{run.name}</td>
-      <td className={`jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`}>
-        {run.status}
-      </td>
-      <td>{new Date(run.start_time * 1000).toLocaleString()}</td>
-      {props.metricKeys.map(key => (
-        <td key={key} className="jp-mlops-number">
-          {formatMetric(run.metrics[key])}
+      {props.columns.map(key => (
+        <td
+          key={key}
+          className={
+            key === 'status'
+              ? `jp-mlops-status jp-mlops-status-${run.status.toLowerCase()}`
+              : key.startsWith('metrics.')
+                ? 'jp-mlops-number'
+                : undefined
+          }
+        >
+          {cell(run, key)}
         </td>
       ))}
     </tr>

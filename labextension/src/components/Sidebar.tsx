@@ -4,30 +4,32 @@ import { RunsModel } from '../model';
 import { DataTab } from './DataTab';
 import { DriftTab } from './DriftTab';
 import { ModelsTab } from './ModelsTab';
-import { RunDetail } from './RunDetail';
+import { PipelinesTab } from './PipelinesTab';
 import { RunsTable } from './RunsTable';
 
 export interface ISidebarProps {
   model: RunsModel;
-  onOpenNotebook: (path: string) => void;
 }
 
-export type TabId = 'runs' | 'models' | 'data' | 'drift';
+export type TabId = 'runs' | 'models' | 'data' | 'drift' | 'pipelines';
 
 export const TABS: [TabId, string][] = [
   ['runs', 'Runs'],
   ['models', 'Models'],
   ['data', 'Data'],
-  ['drift', 'Drift']
+  ['drift', 'Drift'],
+  ['pipelines', 'Pipelines']
 ];
 
-/** Where the sidebar is: the tab, and the item open in each tab (null: its list). */
+/**
+ * Where the sidebar is: the tab, and the item whose versions a tab lists (null: its list).
+ * The sidebar is a navigator: versions, reports and pipelines open main-area views.
+ */
 interface IPlace {
   tab: TabId;
-  runs: string[] | null;
+  /** The runs shown in the sidebar's own detail, used only before the Run views exist. */
   model: string | null;
   dataset: string | null;
-  report: string | null;
 }
 
 /** The sidebar: the missing-extension notice, or the tabs and the open tab's content. */
@@ -35,10 +37,8 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
   const { model } = props;
   const [place, setPlace] = React.useState<IPlace>({
     tab: 'runs',
-    runs: null,
     model: null,
-    dataset: null,
-    report: null
+    dataset: null
   });
   const go = (change: Partial<IPlace>): void => setPlace(p => ({ ...p, ...change }));
   const [, setVersion] = React.useState(0);
@@ -63,9 +63,13 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
     );
   }
   const settings = model.settings;
-  const openRun = (id: string): void => go({ tab: 'runs', runs: [id] });
-  const openModel = (name: string): void => go({ tab: 'models', model: name });
-  const openDataset = (name: string): void => go({ tab: 'data', dataset: name });
+  // Each item opens its main-area view once the plugin registered the views (model.actions).
+  const actions = model.actions;
+  const openRun = (id: string): void => actions?.openRun(id);
+  const openModelVersion = (name: string, version: number): void =>
+    actions?.openModel?.(name, version);
+  const openDatasetVersion = (name: string, version: number): void =>
+    actions?.openDataset ? actions.openDataset(name, version) : go({ tab: 'data', dataset: name });
   return (
     <div className="jp-mlops-panel-body">
       <TabBar current={place.tab} onSelect={tab => go({ tab })} />
@@ -76,28 +80,16 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
         aria-labelledby={`jp-mlops-tab-${place.tab}`}
       >
         {place.tab === 'runs' ? (
-          place.runs ? (
-            <RunDetail
-              settings={settings}
-              ids={place.runs}
-              onBack={() => go({ runs: null })}
-              onOpenNotebook={props.onOpenNotebook}
-            />
-          ) : (
-            <RunsTable
-              model={model}
-              onOpen={id => go({ runs: [id] })}
-              onCompare={ids => go({ runs: ids })}
-            />
-          )
+          <RunsTable model={model} onOpen={openRun} onCompare={ids => actions?.compare(ids)} />
         ) : null}
         {place.tab === 'models' ? (
           <ModelsTab
             settings={settings}
             selected={place.model}
             onSelect={name => go({ model: name })}
+            onOpenVersion={openModelVersion}
             onOpenRun={openRun}
-            onOpenDataset={openDataset}
+            onOpenDataset={openDatasetVersion}
           />
         ) : null}
         {place.tab === 'data' ? (
@@ -105,18 +97,15 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
             settings={settings}
             selected={place.dataset}
             onSelect={name => go({ dataset: name })}
+            onOpenVersion={openDatasetVersion}
             onOpenRun={openRun}
           />
         ) : null}
         {place.tab === 'drift' ? (
-          <DriftTab
-            settings={settings}
-            selected={place.report}
-            onSelect={id => go({ report: id })}
-            onOpenRun={openRun}
-            onOpenModel={openModel}
-            onOpenDataset={openDataset}
-          />
+          <DriftTab settings={settings} onOpen={id => actions?.openDrift?.(id)} />
+        ) : null}
+        {place.tab === 'pipelines' ? (
+          <PipelinesTab settings={settings} onOpen={path => actions?.openPipeline?.(path)} />
         ) : null}
       </div>
     </div>
@@ -142,7 +131,14 @@ function TabBar(props: { current: TabId; onSelect: (tab: TabId) => void }): JSX.
     }
   };
   return (
-    <div className="jp-mlops-tabs" role="tablist" aria-label="MLOps" onKeyDown={onKeyDown}>
+    // Five tabs do not fit a narrow sidebar on one line; they wrap rather than overflow.
+    <div
+      className="jp-mlops-tabs"
+      role="tablist"
+      aria-label="MLOps"
+      style={{ flexWrap: 'wrap' }}
+      onKeyDown={onKeyDown}
+    >
       {TABS.map(([id, label]) => (
         <button
           key={id}
