@@ -1,8 +1,9 @@
 """`jupyter mlops sweep PIPELINE --step STEP --space space.yaml`: a notebook step's params swept.
 
 Each trial runs the pipeline with papermill, the step's params set from the trial, cached like
-any step; the trials are runs nested under the sweep's run. The study is kept in the
-workspace's database: the same ``--name`` again continues a stopped sweep.
+any step; the trials are runs nested under the sweep's run. ``--jobs`` trials run at once, each
+in its own copy of the pipeline's folder, their steps where ``--executor`` says. The study is
+kept in the workspace's database: the same ``--name`` again continues a stopped sweep.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import click
 
 from . import render
-from .options import executor_options, json_option, tracking
+from .options import NamesOption, _executor_names, json_option, tracking
 
 
 @click.command("sweep")
@@ -28,12 +29,29 @@ from .options import executor_options, json_option, tracking
               help="tpe, random, grid, cmaes, qmc, or a registered sampler.")
 @click.option("--name", help="The study's name; an existing one is continued.")
 @click.option("--seed", type=int, help="The sampler's seed.")
-@executor_options("steps of a trial")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many trials run at once, each in its own copy of the pipeline's "
+                   "folder; a trial's steps run one at a time.")
+@click.option("--executor", default="local", show_default=True, metavar="NAME",
+              cls=NamesOption, names=_executor_names,
+              help="Where the trials' steps run: {names} (the registered executors).")
+@click.option("--address", metavar="URL",
+              help="The Dask scheduler (tcp://host:8786) for --executor dask; its workers "
+                   "get notebooks and inputs from the artifact store. Default: one local "
+                   "cluster of --jobs workers for all trials.")
 @json_option
 def sweep(pipeline_file: str, step: str, space_file: str, trials: int, metric: str,
           minimize: bool, sampler: str, name: str | None, seed: int | None, jobs: int,
           executor: str, address: str | None, as_json: bool) -> None:
-    """Sweep STEP's params of PIPELINE (default: pipeline.yaml) over --space."""
+    """Sweep STEP's params of PIPELINE (default: pipeline.yaml) over --space.
+
+    \b
+    --jobs N runs N trials at once. Each runs in a copy of the pipeline's
+    folder (without outputs, .git, .venv, .mlops) under the workspace's
+    .mlops/tmp/, removed afterwards. Upstream steps run once and are cache
+    hits in every other trial. The folder then holds the best trial's
+    outputs and executed notebooks; a failed sweep leaves it unchanged.
+    """
     tracking()
     from ..sweep.step import load_space, sweep_step
 

@@ -51,6 +51,7 @@ def run_pipeline(
     progress: bool = False,
     on_event: Listener | None = None,
     executor_options: Mapping[str, Any] | None = None,
+    source_root: str | os.PathLike[str] | None = None,
 ) -> PipelineResult:
     """Run a pipeline's steps, skipping the cached ones.
 
@@ -75,6 +76,10 @@ def run_pipeline(
         Show a progress bar per step on stderr.
     on_event:
         Called with each ``Event`` (from the runner's thread, or a worker's for cell events).
+    source_root:
+        The folder the runs record as holding the pipeline file and notebooks (their source),
+        for a working copy of that folder such as a sweep's trial runs in; default: the
+        pipeline file's own.
 
     Returns
     -------
@@ -91,14 +96,15 @@ def run_pipeline(
     if bar is not None:
         listeners.append(bar)
     started = time.perf_counter()
-    runner = _Runner(pipeline, selected, force, listeners)
+    runner = _Runner(pipeline, selected, force, listeners,
+                     Path(source_root).resolve() if source_root is not None else None)
     runner.check_unselected()
     pool = create(executor, jobs, address, **dict(executor_options or {}))
     run = start_run(name=pipeline.name, experiment=pipeline.experiment,
                     tags={cache.PIPELINE_TAG: pipeline.name}, nested=active_run() is not None)
     status, error = RunStatus.FAILED, None
     try:
-        run.set_source(Source("pipeline", path=str(pipeline.path)))
+        run.set_source(Source("pipeline", path=runner.shown(pipeline.path)))
         if pipeline.params:
             run.log_params(pipeline.params)
         run.log_artifact(pipeline.path)
@@ -125,8 +131,9 @@ def run_pipeline(
 
 class _Runner:
     def __init__(self, pipeline: Pipeline, selected: list[str], force: bool,
-                 listeners: list[Listener]) -> None:
+                 listeners: list[Listener], source_root: Path | None = None) -> None:
         self.pipeline = pipeline
+        self.source_root = source_root
         self.selected = selected
         self.graph = graph_of(pipeline)
         self.force = force
@@ -135,6 +142,12 @@ class _Runner:
         self.outputs: dict[str, dict[str, str]] = {}
         self.files: dict[str, dict[str, str]] = {}
         self.source_runs: dict[str, str | None] = {}
+
+    def shown(self, path: Path) -> str:
+        """``path`` as the runs record it: inside ``source_root`` when one is given."""
+        if self.source_root is None:
+            return str(path)
+        return str(self.source_root / path.relative_to(self.pipeline.root))
 
     def emit(self, event: Event) -> None:
         for listener in self.listeners:
@@ -276,7 +289,7 @@ class _Runner:
         step_run = self._child(parent, name, {cache.KEY_TAG: parts.key,
                                               cache.PARTS_TAG: parts.to_json()})
         upstream = json.dumps(self._upstream(step), default=str)
-        step_run.set_source(Source("pipeline", path=str(step.notebook)))
+        step_run.set_source(Source("pipeline", path=self.shown(step.notebook)))
         step_run.set_tags({"mlops.pipeline.run": parent.id, UPSTREAM_TAG: upstream})
         if step.params:
             step_run.log_params(step.params)
