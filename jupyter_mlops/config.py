@@ -79,6 +79,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dead_after", 60.0, "JUPYTER_MLOPS_DEAD_AFTER",
             "Seconds without a heartbeat after which a RUNNING run is reported KILLED.",
             _positive_float),
+    Setting("kernel_start_timeout", 60.0, "JUPYTER_MLOPS_KERNEL_START_TIMEOUT",
+            "Seconds a pipeline step's kernel may take to answer after it starts; one that does "
+            "not is replaced by a fresh kernel once before the step fails.", _positive_float),
     Setting("capture_git", True, "JUPYTER_MLOPS_CAPTURE_GIT",
             "Record the git commit, branch and uncommitted diff of each run.", _bool),
     Setting("capture_packages", True, "JUPYTER_MLOPS_CAPTURE_PACKAGES",

@@ -9,6 +9,8 @@ store's URL has to be reachable from where it runs.
 
 from __future__ import annotations
 
+import logging
+import math
 import shutil
 import tempfile
 import time
@@ -25,6 +27,8 @@ __all__ = ["ENGINE_NAME", "CellFailure", "StepResult", "StepTask", "execute_step
 # The papermill engine that tracks each step: papermill finds it under this name through the
 # ``papermill.engine`` entry point (pyproject.toml, pipeline/papermill_entry.py).
 ENGINE_NAME = "mlops"
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -103,7 +107,7 @@ def execute_step(task: StepTask) -> StepResult:
             Path(workdir) / ".mlops-step" / f"{task.step}.executed.ipynb"
         output.parent.mkdir(parents=True, exist_ok=True)
         try:
-            result.failure = _run(task, notebook, output, workdir)
+            result.failure = _run_with_fresh_kernel_once(task, notebook, output, workdir)
         except BaseException as exc:
             if papermill_engine.was_killed(task.token) or isinstance(exc, KeyboardInterrupt):
                 result.killed = True
@@ -130,6 +134,41 @@ def execute_step(task: StepTask) -> StepResult:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _run_with_fresh_kernel_once(task: StepTask, notebook: Path, output: Path,
+                                workdir: str) -> CellFailure | None:
+    """``_run``, once more with a fresh kernel when the first never answered after starting.
+
+    A kernel that never answers ran none of the step's code, so a second one cannot repeat a
+    side effect; on a loaded machine (CI) a kernel start can hang where the next succeeds.
+    A kernel that died, or a cell that failed, is not retried.
+    """
+    from ..config import setting
+
+    # nbclient's startup_timeout is a whole number of seconds.
+    timeout = max(1, math.ceil(float(setting("kernel_start_timeout"))))
+    try:
+        return _run(task, notebook, output, workdir, timeout)
+    except RuntimeError as exc:
+        # jupyter_client's wait_for_ready: "Kernel didn't respond in N seconds".
+        if not str(exc).startswith("Kernel didn't respond"):
+            raise
+        from . import papermill_engine
+
+        if papermill_engine.was_killed(task.token):
+            raise
+        _log.warning("Step %r: its kernel did not answer within %d s of starting; starting a "
+                     "fresh one (JUPYTER_MLOPS_KERNEL_START_TIMEOUT sets the wait).",
+                     task.step, timeout)
+    try:
+        return _run(task, notebook, output, workdir, timeout)
+    except RuntimeError as exc:
+        if not str(exc).startswith("Kernel didn't respond"):
+            raise
+        raise RuntimeError(f"{exc}, twice: check that the step's kernel starts (jupyter "
+                           "console --kernel NAME), or give it longer with "
+                           "JUPYTER_MLOPS_KERNEL_START_TIMEOUT.") from None
+
+
 def _log_tail(path: Path, lines: int = 15) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -146,7 +185,8 @@ def kernel_log_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.kernel.log")
 
 
-def _run(task: StepTask, notebook: Path, output: Path, workdir: str) -> CellFailure | None:
+def _run(task: StepTask, notebook: Path, output: Path, workdir: str,
+         start_timeout: int = 60) -> CellFailure | None:
     """papermill's execute_notebook without its process-wide ``chdir``, and without raising.
 
     Writes the executed notebook to ``output``; returns the failing cell, if any.
@@ -173,7 +213,7 @@ def _run(task: StepTask, notebook: Path, output: Path, workdir: str) -> CellFail
         ENGINE_NAME, nb, kernel_name=kernel, input_path=str(notebook),
         output_path=str(output), progress_bar=False, mlops_track=False,
         kernel_env=task.env, kernel_cwd=workdir, token=task.token,
-        execution_timeout=task.timeout, on_cell=task.on_cell,
+        execution_timeout=task.timeout, on_cell=task.on_cell, start_timeout=start_timeout,
         kernel_log=str(kernel_log_path(output)),
     )
     failed = failure(nb)
