@@ -42,12 +42,24 @@ export interface ISource {
   execution_count: number | null;
 }
 
-export interface IRun extends IRunSummary {
+/** The repository state a run started from (its diff digest and remote are not read). */
+export interface IGitState {
+  commit: string;
+  branch: string | null;
+  dirty: boolean;
+}
+
+/** A run's whole record; listings send IRunSummary (with cached_from) instead. */
+export interface IRun extends Omit<IRunSummary, 'cached_from'> {
   artifacts: IArtifact[];
   source: ISource | null;
+  environment_digest: string | null;
   error: string | null;
-  git: { commit: string; branch: string | null; dirty: boolean } | null;
-  lineage: { direction: string; kind: string; ref: string }[];
+  git: IGitState | null;
+  lineage: { direction: string; kind: string; ref: string; created_at: number }[];
+  deleted: boolean;
+  host: string | null;
+  pid: number | null;
 }
 
 export interface IMetricHistory {
@@ -155,16 +167,24 @@ export interface IDataset {
   schema: string | null;
 }
 
+/** One column's profile summary; a statistic that came out non-finite is null. */
 export interface IColumnProfile {
-  type?: string;
-  dtype?: string;
-  count?: number;
-  nulls?: number;
-  distinct?: number;
-  min?: MetricValue | string;
-  max?: MetricValue | string;
-  mean?: MetricValue;
-  std?: MetricValue;
+  type: 'numeric' | 'categorical' | 'datetime' | 'other';
+  dtype: string;
+  count: number;
+  nulls: number;
+  /** null for unhashable values. */
+  distinct: number | null;
+  /** A number, or ISO text for a datetime column. */
+  min?: number | string;
+  max?: number | string;
+  mean?: number | null;
+  std?: number | null;
+}
+
+export interface IDatasetProfile {
+  rows: number | null;
+  columns: Record<string, IColumnProfile>;
 }
 
 export interface IDatasetVersion {
@@ -176,6 +196,7 @@ export interface IDatasetVersion {
   bytes: number;
   created_at: number;
   created_by: string;
+  storage_digest: string | null;
   rows: number | null;
   files: number | null;
   columns: Record<string, string>;
@@ -183,7 +204,8 @@ export interface IDatasetVersion {
   source: string | null;
   description: string | null;
   run_id: string | null;
-  profile: { rows: number | null; columns: Record<string, IColumnProfile> } | null;
+  profile_digest: string | null;
+  schema: string | null;
 }
 
 export interface IDatasetDetail {
@@ -215,6 +237,7 @@ export interface IDriftResult {
   drifted: boolean;
   role: string;
   note: string;
+  details: Record<string, unknown>;
 }
 
 export interface IDriftReport {

@@ -62,25 +62,20 @@ MAPPING: dict[str, str | tuple[str, ...]] = {
     "IPipelineGraph": ("GET /pipelines/graph",),
     "IPipelineStep": ("GET /pipelines/graph", "steps", "[]"),
     "ILastRun": ("GET /pipelines/graph", "last_run"),
-}
-
-# Interfaces whose JSON the document does not describe yet (a bare `type: object` there), and
-# where: documenting one there makes test_opaque_schemas_are_still_opaque fail until the
-# interface moves to MAPPING.
-OPAQUE: dict[str, tuple[str, ...]] = {
-    "IRun": ("GET /runs/{run_id}", "run"),
-    "IArtifact": ("GET /runs/{run_id}", "run"),
-    "ISource": ("GET /runs/{run_id}", "run"),
-    "IRunFull": ("GET /runs/{run_id}/view", "run"),
-    "IDataset": ("GET /datasets", "datasets", "[]"),
-    "IDatasetVersion": ("GET /datasets/{name}", "versions", "[]"),
-    "IColumnProfile": ("GET /datasets/{name}/versions/{version}", "profile"),
-    "IDriftReport": ("GET /drift", "reports", "[]"),
-    "IDriftResult": ("GET /drift/{report_id}", "report"),
-    "IEvaluationSlice": ("GET /models/{name}/versions/{version}/evaluations", "evaluations",
-                         "[]", "details"),
-    "IEvaluationCheck": ("GET /models/{name}/versions/{version}/evaluations", "evaluations",
-                         "[]", "details"),
+    "IRun": "Run",
+    "IRunFull": "Run",
+    "IArtifact": "Artifact",
+    "ISource": "Source",
+    "IGitState": "GitState",
+    "IDataset": "Dataset",
+    "IDatasetVersion": "DatasetVersion",
+    "IDatasetProfile": "DatasetProfile",
+    "IColumnProfile": "ColumnProfile",
+    "IDriftReport": "DriftReport",
+    "IDriftResult": "DriftResult",
+    "IEvaluationDetails": "EvaluationDetails",
+    "IEvaluationSlice": "EvaluationSlice",
+    "IEvaluationCheck": "EvaluationCheck",
 }
 
 # String literals the lab adds to a server enum for its own display: a step that neither the
@@ -91,7 +86,34 @@ LAB_LITERALS: dict[str, set[str]] = {"IStepState.state": {"never run"}}
 # the schema documents must be in the interface too.
 UNREAD: dict[str, set[str]] = {
     # The registry route sends them; only the version view reads them (IModelVersionDetail).
-    "IModelVersion": {"signature", "tags"},
+    "IModelVersion": {"signature", "tags", "model_digest", "meta_digest", "artifact_path",
+                      "environment_digest"},
+    "IModelVersionDetail": {"model_digest", "meta_digest", "artifact_path",
+                            "environment_digest"},
+    # What a node's detail could show besides its label; the graph reads none of it yet.
+    "ILineageNode": {"newest", "aliases", "experiment", "created_at", "model"},
+    "IGitState": {"diff_digest", "remote"},
+    # GET datasets/{name} sends each version's profile summary; the views read the one that
+    # GET datasets/{name}/versions/{version} sends beside the version (IDatasetProfile).
+    "IDatasetVersion": {"profile"},
+    # GET drift/{report_id}'s counts; the Drift view reads the same counts in `details`.
+    "IDriftReport": {"tested_count", "drifted_count"},
+    "IEvaluationDetails": {"baseline_slices"},
+}
+
+# Interface properties that disagree with the server in a file this check's owner may not
+# edit yet (runviews/types.ts; the fixture of __tests__/views-evaluations.spec.ts, which
+# leaves the fields out): their problems are set aside, and
+# test_pending_properties_still_disagree fails once one agrees, so it leaves this list.
+PENDING: dict[str, str] = {
+    "IRunFull.description": "never sent: the Run view reads the run's description from tags",
+    "IRunFull.git": "diff_digest and remote are always sent (null or not), never left out",
+    "IEvaluationSlice.too_small": "every slice carries too_small",
+    "IEvaluationSlice.metrics": "a slice metric is a Number, never null",
+    "IEvaluationDetails.metrics": "evaluations and replays always write it",
+    "IEvaluationDetails.slices": "evaluations and replays always write it",
+    "IEvaluationDetails.checks": "evaluations and replays always write it",
+    "IEvaluationDetails.notes": "evaluations and replays always write it",
 }
 
 # Interfaces that are no response body: what the lab sends or keeps for itself.
@@ -288,11 +310,14 @@ def compare_properties(props: dict[str, Any], schema: dict[str, Any], where: str
                        seen: frozenset[str], problems: list[str], unread: set[str]) -> None:
     """Both ways: every field of one side is on the other, required ones not optional."""
     fields = schema["properties"]
+    pending = {name for name, prop in props.items() if prop.get("declared") in PENDING}
+    props = {name: prop for name, prop in props.items() if name not in pending}
+    unread = unread | pending
     for name in sorted(set(props) - set(fields)):
         problems.append(f"{where}.{name}: in TypeScript, not in the schema")
     for name in sorted(set(fields) - set(props) - unread):
         problems.append(f"{where}.{name}: in the schema, not in TypeScript")
-    for name in sorted(set(schema.get("required", ())) - set(props)):
+    for name in sorted(set(schema.get("required", ())) - set(props) - unread):
         problems.append(f"{where}.{name}: required by the schema, not in TypeScript")
     for name in sorted(set(props) & set(fields)):
         if props[name]["optional"] and name in schema.get("required", ()):
@@ -302,19 +327,28 @@ def compare_properties(props: dict[str, Any], schema: dict[str, Any], where: str
 
 def test_every_interface_is_mapped_or_no_response():
     found = set(interfaces())
-    assert found - set(MAPPING) - set(OPAQUE) - NOT_RESPONSES == set(), \
-        "map the new interface in MAPPING"
-    assert set(MAPPING) | set(OPAQUE) | NOT_RESPONSES <= found, "an interface named is gone"
-    assert not set(MAPPING) & set(OPAQUE)
+    assert found - set(MAPPING) - NOT_RESPONSES == set(), "map the new interface in MAPPING"
+    assert set(MAPPING) | NOT_RESPONSES <= found, "an interface named is gone"
     assert set(UNREAD) <= set(MAPPING)
+    assert {name.split(".")[0] for name in PENDING} <= set(MAPPING)
 
 
-@pytest.mark.parametrize("interface", sorted(OPAQUE))
-def test_opaque_schemas_are_still_opaque(interface: str):
-    """Once the document describes one of these, the interface must be checked against it."""
-    schema = locate(OPAQUE[interface])
-    assert schema.get("type") == "object" and not schema.get("properties"), \
-        f"{OPAQUE[interface]} is described now: move {interface} to MAPPING"
+@pytest.mark.parametrize("declared", sorted(PENDING))
+def test_pending_properties_still_disagree(declared: str):
+    """A pending property that agrees now must leave PENDING, so it is checked again."""
+    interface, name = declared.split(".")
+    schema = locate(MAPPING[interface])
+    props = interfaces()[interface]
+    assert name in props, f"{declared} is gone from TypeScript: remove it from PENDING"
+    problems: list[str] = []
+    if name not in schema["properties"]:
+        problems.append(f"{declared}: in TypeScript, not in the schema")
+    else:
+        if props[name]["optional"] and name in schema.get("required", ()):
+            problems.append(f"{declared}: optional")
+        compare(props[name], schema["properties"][name], declared, frozenset({interface}),
+                problems)
+    assert problems, f"{declared} agrees with the schema now: remove it from PENDING"
 
 
 @pytest.mark.parametrize("interface", sorted(MAPPING))

@@ -2,7 +2,7 @@
  * JSON of the routes the main-area views read (jupyter_mlops/server/openapi/views.yaml and
  * pipelines.yaml).
  */
-import { IDatasetVersion, IFigure, IModelVersion, MetricValue } from '../tokens';
+import { IDatasetProfile, IDatasetVersion, IFigure, IModelVersion, MetricValue } from '../tokens';
 
 export type LineageKind = 'dataset' | 'run' | 'model' | 'drift' | 'predictions';
 
@@ -67,7 +67,7 @@ export interface IDatasetRun {
 
 export interface IDatasetVersionDetail {
   version: IDatasetVersion;
-  profile: IDatasetVersion['profile'];
+  profile: IDatasetProfile | null;
   schema: string | null;
   runs: IDatasetRun[];
   more_runs: number;
@@ -146,6 +146,8 @@ export interface IEvaluationSlice {
   rows: number;
   too_small?: boolean;
   metrics: Record<string, MetricValue | null>;
+  /** The rows of the positive class, for a binary classification. */
+  positives?: number;
 }
 
 /** One judged rule: a metric on a slice against a bound (or a baseline's change). */
@@ -153,12 +155,21 @@ export interface IEvaluationCheck {
   metric: string;
   slice: string;
   kind: string;
-  bound: MetricValue | null;
+  bound: MetricValue;
   value: MetricValue | null;
   baseline: MetricValue | null;
   /** null: not judged (a slice too small, no baseline yet). */
   passed: boolean | null;
   note: string;
+}
+
+/** What an evaluation or replay measured and judged (a replay adds its agreement). */
+export interface IEvaluationDetails {
+  metrics?: string[];
+  slices?: IEvaluationSlice[];
+  checks?: IEvaluationCheck[];
+  notes?: string[];
+  agreement?: MetricValue;
 }
 
 export interface IEvaluation {
@@ -174,13 +185,7 @@ export interface IEvaluation {
   blessed: boolean;
   failures: string[];
   baseline: string | null;
-  details: {
-    metrics?: string[];
-    slices?: IEvaluationSlice[];
-    checks?: IEvaluationCheck[];
-    notes?: string[];
-    agreement?: MetricValue | null;
-  };
+  details: IEvaluationDetails;
   figure: IFigure;
 }
 
