@@ -197,10 +197,17 @@ def _write_run(reader: MlflowReader, run: _Run, experiment: str, here: set[str],
         row.update(source_type=_TO_OURS.get(kind or "", (kind or "unknown").lower()),
                    source_path=run.tags.get(SOURCE_NAME))
     latest: dict[str, tuple[str, float, int, float]] = {}
+    stats: dict[str, list[Any]] = {}
     for item in history:
         known = latest.get(item[0])
         if known is None or (item[2], item[3]) >= (known[2], known[3]):
             latest[item[0]] = item
+        # Count, lowest, highest: what the store's own writer keeps beside the latest value.
+        kept = stats.setdefault(item[0], [0, None, None])
+        kept[0] += 1
+        if item[1] == item[1]:
+            kept[1] = item[1] if kept[1] is None else min(kept[1], item[1])
+            kept[2] = item[1] if kept[2] is None else max(kept[2], item[1])
     with write(store.engine) as connection:
         connection.execute(insert(schema.runs), row)
         if run.params:
@@ -216,7 +223,8 @@ def _write_run(reader: MlflowReader, run: _Run, experiment: str, here: set[str],
                 f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
                 [(run.id, k, _db(v), s, t) for k, v, s, t in history])
             connection.execute(insert(schema.latest_metrics), [
-                {"run_id": run.id, "key": k, "value": _db(v), "step": s, "timestamp": t}
+                {"run_id": run.id, "key": k, "value": _db(v), "step": s, "timestamp": t,
+                 "points": stats[k][0], "min_value": stats[k][1], "max_value": stats[k][2]}
                 for k, v, s, t in latest.values()])
         if files:
             connection.execute(insert(schema.artifacts), [

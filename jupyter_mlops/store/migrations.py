@@ -97,6 +97,23 @@ def _v6_evaluations_alerts_logged_models(connection: Connection) -> None:
     schema.metadata.create_all(connection, tables=new, checkfirst=True)
 
 
+def _v7_metric_stats(connection: Connection) -> None:
+    lm, m = schema.latest_metrics, schema.metrics
+    present = {c["name"] for c in inspect(connection).get_columns(lm.name)}
+    for name in ("points", "min_value", "max_value"):
+        if name not in present:  # a v1 workspace's v2 step made the table as it is now
+            sql_type = lm.c[name].type.compile(dialect=connection.dialect)
+            connection.execute(text(f"ALTER TABLE {lm.name} ADD COLUMN {name} {sql_type}"))
+    # One pass over each (run, key)'s rows through the (run_id, key, step) index; on a large
+    # workspace this takes a moment, once.
+    same = (m.c.run_id == lm.c.run_id) & (m.c.key == lm.c.key)
+    connection.execute(lm.update().values(
+        points=select(func.count()).where(same).scalar_subquery(),
+        min_value=select(func.min(m.c.value)).where(same).scalar_subquery(),
+        max_value=select(func.max(m.c.value)).where(same).scalar_subquery(),
+    ))
+
+
 # (version, description, migration from the version before). Append only; never edit one that
 # has shipped.
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -108,6 +125,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
      _v5_value_prefix_indexes),
     (6, "evaluations, alert rules and notifications, MLflow logged models",
      _v6_evaluations_alerts_logged_models),
+    (7, "each metric's count, lowest and highest value kept beside its latest",
+     _v7_metric_stats),
 ]
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 

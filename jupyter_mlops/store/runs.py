@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, case, delete, func, or_, select, update
 
 from ..errors import InvalidInput, NotFound
 from ..records import Environment, GitState, RunStatus, Source
@@ -42,6 +43,41 @@ def _newer_metric(excluded: Any) -> ColumnElement[bool]:
     return or_(
         excluded.step > lm.c.step,
         and_(excluded.step == lm.c.step, excluded.timestamp >= lm.c.timestamp),
+    )
+
+
+def _lower(a: Any, b: Any) -> Any:
+    """The lower of two nullable values, NULL only when both are (SQLite's min(a, b) is NULL
+    when either is; PostgreSQL's LEAST skips NULL): the same on both."""
+    return case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
+
+
+def _higher(a: Any, b: Any) -> Any:
+    return case((a.is_(None), b), (b.is_(None), a), (a >= b, a), else_=b)
+
+
+@functools.lru_cache(maxsize=4)
+def _latest_metrics_upsert(dialect_name: str) -> Any:
+    """Advance each (run, key)'s latest value when the new one is newer; always add the
+    batch's count and widen its lowest and highest.
+
+    Every SET expression reads the row as it was, on both backends. A row whose count is not
+    known (NULL, written by an older release's import) stays not known: the readers aggregate.
+    """
+    lm = schema.latest_metrics
+    statement = dialect(dialect_name).insert(lm)
+    new = statement.excluded
+    newer = _newer_metric(new)
+    return statement.on_conflict_do_update(
+        index_elements=["run_id", "key"],
+        set_={
+            "value": case((newer, new.value), else_=lm.c.value),
+            "step": case((newer, new.step), else_=lm.c.step),
+            "timestamp": case((newer, new.timestamp), else_=lm.c.timestamp),
+            "points": lm.c.points + new.points,
+            "min_value": _lower(lm.c.min_value, new.min_value),
+            "max_value": _higher(lm.c.max_value, new.max_value),
+        },
     )
 
 
@@ -352,30 +388,33 @@ class Runs(RunDeletion, RunReads):
         if not rows:
             return
         latest: dict[tuple[str, str], MetricRow] = {}
+        values: dict[tuple[str, str], list[float]] = {}
         for row in rows:
-            known = latest.get((row[0], row[1]))
+            pair = (row[0], row[1])
+            known = latest.get(pair)
             # Compared field by field: two tuples per row cost a 1M-value flush 0.2 s.
             if (known is None or row[3] > known[3]
                     or (row[3] == known[3] and row[4] >= known[4])):
-                latest[(row[0], row[1])] = row
-        newest = [
-            {"run_id": r[0], "key": r[1], "value": _to_db(r[2]), "step": r[3], "timestamp": r[4]}
-            for r in latest.values()
-        ]
+                latest[pair] = row
+            bucket = values.get(pair)
+            if bucket is None:
+                values[pair] = bucket = []
+            bucket.append(row[2])
+        newest = []
+        for pair, r in latest.items():
+            numbers = [v for v in values[pair] if v == v]  # NaN is not a lowest or highest
+            newest.append({
+                "run_id": r[0], "key": r[1], "value": _to_db(r[2]), "step": r[3],
+                "timestamp": r[4], "points": len(values[pair]),
+                "min_value": min(numbers) if numbers else None,
+                "max_value": max(numbers) if numbers else None})
         with write(self.engine) as connection:
             dialect(connection.dialect.name).append_rows(
                 connection, "metrics", _METRIC_COLUMNS,
                 # A row goes to the driver as buffered unless its value is NaN (NULL here).
                 [r if r[2] == r[2] else (r[0], r[1], None, r[3], r[4]) for r in rows],
             )
-            upsert(
-                connection,
-                schema.latest_metrics,
-                newest,
-                keys=["run_id", "key"],
-                update=["value", "step", "timestamp"],
-                where=_newer_metric,
-            )
+            connection.execute(_latest_metrics_upsert(connection.dialect.name), newest)
 
     # -- artifacts and lineage -------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # On PostgreSQL, param and tag values are indexed by their first VALUE_PREFIX characters
 # (schema v5): a whole value of up to 64 KiB does not fit in a btree entry (2,704 bytes), and
@@ -172,6 +172,13 @@ latest_metrics = Table(
     Column("value", Double),
     Column("step", BigInteger, nullable=False),
     Column("timestamp", Double, nullable=False),
+    # Schema v7: how many values the (run, key) has and the lowest and highest (NaN left out:
+    # NULL while no value is a number), kept on every write, so a run's metric table reads one
+    # row per key instead of aggregating its whole history. points NULL: not known (a row
+    # written by something other than the store's writer); readers then aggregate.
+    Column("points", BigInteger),
+    Column("min_value", Double),
+    Column("max_value", Double),
     Index(None, "key", "value"),
 )
 

@@ -90,19 +90,27 @@ def _model_versions(run_id: str) -> list[dict[str, Any]]:
 def _metric_stats(run_id: str) -> dict[str, dict[str, Any]]:
     """Each metric's number of points and its lowest and highest value (NaN left out).
 
-    One grouped query over the run's rows: the Run view's table needs these, and reading them
-    here spares the view every history (the charts fetch their own when they scroll in).
+    Kept beside each metric's latest value on every write (schema v7), so the Run view reads
+    one row per key whatever the length of the histories; a key whose count is not known
+    (a row an older release imported) is aggregated from its history instead.
     """
     from sqlalchemy import func, select
 
     from ..store import schema
 
-    m = schema.metrics
-    query = (select(m.c.key, func.count(), func.min(m.c.value), func.max(m.c.value))
-             .where(m.c.run_id == run_id).group_by(m.c.key).order_by(m.c.key))
+    m, lm = schema.metrics, schema.latest_metrics
+    kept = (select(lm.c.key, lm.c.points, lm.c.min_value, lm.c.max_value)
+            .where(lm.c.run_id == run_id).order_by(lm.c.key))
     with current().store.engine.connect() as connection:
-        return {key: {"total": count, "min": _finite(low), "max": _finite(high)}
-                for key, count, low, high in connection.execute(query)}
+        rows = {key: (points, low, high) for key, points, low, high in connection.execute(kept)}
+        unknown = sorted(key for key, (points, _, _) in rows.items() if points is None)
+        if unknown:
+            counted = (select(m.c.key, func.count(), func.min(m.c.value), func.max(m.c.value))
+                       .where(m.c.run_id == run_id, m.c.key.in_(unknown)).group_by(m.c.key))
+            rows.update({key: (n, low, high) for key, n, low, high in
+                         connection.execute(counted)})
+    return {key: {"total": points, "min": _finite(low), "max": _finite(high)}
+            for key, (points, low, high) in sorted(rows.items())}
 
 
 def _stepped(run_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jupyter_mlops.errors import NotFound
 from jupyter_mlops.store import schema
@@ -72,3 +72,53 @@ def test_extreme_numbers_and_unknown_runs(store, add_run):
     assert store.runs.metric_history(run_id, "never") == []
     with pytest.raises(NotFound):
         store.runs.metric_history("c" * 32, "loss")
+
+
+def _stats(store, run_id: str) -> dict[str, tuple]:
+    lm = schema.latest_metrics
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(lm).where(lm.c.run_id == run_id)).all()
+    return {r.key: (r.points, r.min_value, r.max_value) for r in rows}
+
+
+def test_count_lowest_and_highest_are_kept_on_every_write(store, add_run):
+    run_id, other = add_run(), add_run()
+    store.runs.insert_metrics([(run_id, "loss", 0.5, 2, 12.0), (run_id, "loss", 0.9, 0, 10.0),
+                               (other, "loss", 3.0, 0, 1.0)])
+    # A later batch older than the latest: the count and range still take it in.
+    store.runs.insert_metrics([(run_id, "loss", 0.1, 1, 13.0), (run_id, "loss", 2.5, 1, 14.0)])
+    assert _stats(store, run_id)["loss"] == (4, 0.1, 2.5)
+    assert _latest(store, run_id)["loss"] == (0.5, 2, 12.0)
+    assert _stats(store, other)["loss"] == (1, 3.0, 3.0)
+
+    # NaN counts as a point but is never the lowest or highest; infinities are.
+    store.runs.insert_metrics([(run_id, "g", math.nan, 0, 1.0)])
+    assert _stats(store, run_id)["g"] == (1, None, None)
+    store.runs.insert_metrics([(run_id, "g", 4.0, 1, 2.0), (run_id, "g", math.nan, 2, 3.0)])
+    assert _stats(store, run_id)["g"] == (3, 4.0, 4.0)
+    store.runs.insert_metrics([(run_id, "g", -INF, 3, 4.0), (run_id, "g", INF, 4, 5.0)])
+    assert _stats(store, run_id)["g"] == (5, -INF, INF)
+
+    # The count is the history's.
+    with store.engine.connect() as connection:
+        counted = dict(connection.execute(
+            select(schema.metrics.c.key, func.count()).where(schema.metrics.c.run_id == run_id)
+            .group_by(schema.metrics.c.key)).all())
+    assert counted == {"loss": 4, "g": 5}
+
+
+def test_a_row_of_unknown_count_is_aggregated_by_the_run_view(tracking):
+    import jupyter_mlops as mlops
+    from jupyter_mlops.session import current
+    from jupyter_mlops.tracking.run_views import _metric_stats
+
+    with mlops.start_run() as run:
+        for step, value in enumerate([3.0, 1.0, 2.0]):
+            run.log_metric("loss", value, step=step)
+    store = current().store
+    assert _metric_stats(run.id)["loss"] == {"total": 3, "min": 1.0, "max": 3.0}
+    lm = schema.latest_metrics
+    with store.engine.begin() as connection:  # as an older release's import left it
+        connection.execute(lm.update().where(lm.c.run_id == run.id).values(
+            points=None, min_value=None, max_value=None))
+    assert _metric_stats(run.id)["loss"] == {"total": 3, "min": 1.0, "max": 3.0}

@@ -87,6 +87,19 @@ def _check_migrated(store: Store, before: dict[str, list[tuple]], differences) -
             for r in connection.execute(select(lm))
         }
     assert backfilled == expected
+    # v7: each (run, key)'s count, lowest and highest, from its whole history.
+    with store.engine.connect() as connection:
+        kept = {(r.run_id, r.key): (r.points, r.min_value, r.max_value)
+                for r in connection.execute(select(lm))}
+    counted: dict[tuple[str, str], list] = {}
+    for run_id, key, value, _, _ in before["metrics"]:
+        entry = counted.setdefault((run_id, key), [0, None, None])
+        entry[0] += 1
+        if value is not None:
+            entry[1] = value if entry[1] is None else min(entry[1], value)
+            entry[2] = value if entry[2] is None else max(entry[2], value)
+    assert kept == {k: tuple(v) for k, v in counted.items()}
+    assert kept[(RUN_B, "grad_norm")][0] == 2
     # The cases the fixture was written for, spelled out.
     assert backfilled[(RUN_A, "loss")][:2] == (0.5, 2)        # highest step, not last written
     assert backfilled[(RUN_B, "loss")][:2] == (0.3, 5)        # same step: newest timestamp
