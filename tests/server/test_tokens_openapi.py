@@ -101,20 +101,6 @@ UNREAD: dict[str, set[str]] = {
     "IEvaluationDetails": {"baseline_slices"},
 }
 
-# Interface properties that disagree with the server in a file this check's owner may not
-# edit yet (runviews/types.ts; the fixture of __tests__/views-evaluations.spec.ts, which
-# leaves the fields out): their problems are set aside, and
-# test_pending_properties_still_disagree fails once one agrees, so it leaves this list.
-PENDING: dict[str, str] = {
-    "IRunFull.description": "never sent: the Run view reads the run's description from tags",
-    "IRunFull.git": "diff_digest and remote are always sent (null or not), never left out",
-    "IEvaluationSlice.too_small": "every slice carries too_small",
-    "IEvaluationSlice.metrics": "a slice metric is a Number, never null",
-    "IEvaluationDetails.metrics": "evaluations and replays always write it",
-    "IEvaluationDetails.slices": "evaluations and replays always write it",
-    "IEvaluationDetails.checks": "evaluations and replays always write it",
-    "IEvaluationDetails.notes": "evaluations and replays always write it",
-}
 
 # Interfaces that are no response body: what the lab sends or keeps for itself.
 NOT_RESPONSES = {"IRunsQuery"}
@@ -310,9 +296,6 @@ def compare_properties(props: dict[str, Any], schema: dict[str, Any], where: str
                        seen: frozenset[str], problems: list[str], unread: set[str]) -> None:
     """Both ways: every field of one side is on the other, required ones not optional."""
     fields = schema["properties"]
-    pending = {name for name, prop in props.items() if prop.get("declared") in PENDING}
-    props = {name: prop for name, prop in props.items() if name not in pending}
-    unread = unread | pending
     for name in sorted(set(props) - set(fields)):
         problems.append(f"{where}.{name}: in TypeScript, not in the schema")
     for name in sorted(set(fields) - set(props) - unread):
@@ -330,25 +313,6 @@ def test_every_interface_is_mapped_or_no_response():
     assert found - set(MAPPING) - NOT_RESPONSES == set(), "map the new interface in MAPPING"
     assert set(MAPPING) | NOT_RESPONSES <= found, "an interface named is gone"
     assert set(UNREAD) <= set(MAPPING)
-    assert {name.split(".")[0] for name in PENDING} <= set(MAPPING)
-
-
-@pytest.mark.parametrize("declared", sorted(PENDING))
-def test_pending_properties_still_disagree(declared: str):
-    """A pending property that agrees now must leave PENDING, so it is checked again."""
-    interface, name = declared.split(".")
-    schema = locate(MAPPING[interface])
-    props = interfaces()[interface]
-    assert name in props, f"{declared} is gone from TypeScript: remove it from PENDING"
-    problems: list[str] = []
-    if name not in schema["properties"]:
-        problems.append(f"{declared}: in TypeScript, not in the schema")
-    else:
-        if props[name]["optional"] and name in schema.get("required", ()):
-            problems.append(f"{declared}: optional")
-        compare(props[name], schema["properties"][name], declared, frozenset({interface}),
-                problems)
-    assert problems, f"{declared} agrees with the schema now: remove it from PENDING"
 
 
 @pytest.mark.parametrize("interface", sorted(MAPPING))

@@ -52,18 +52,21 @@ const evaluation: IEvaluation = {
   details: {
     metrics: ['accuracy', 'auc'],
     slices: [
-      { slice: 'overall', feature: 'overall', rows: 300, metrics: { accuracy: 0.7, auc: 0.6 } },
-      { slice: 'plan=pro', feature: 'plan', rows: 100, metrics: { accuracy: 0.2, auc: 0.1 } },
-      { slice: 'plan=free', feature: 'plan', rows: 5, too_small: true, metrics: { accuracy: 1, auc: null } }
+      { slice: 'overall', feature: 'overall', rows: 300, too_small: false, metrics: { accuracy: 0.7, auc: 0.6 } },
+      { slice: 'plan=pro', feature: 'plan', rows: 100, too_small: false, metrics: { accuracy: 0.2, auc: 0.1 } },
+      { slice: 'plan=free', feature: 'plan', rows: 5, too_small: true, metrics: { accuracy: 1, auc: 'NaN' } }
     ],
     checks: [
       { metric: 'auc', slice: 'overall', kind: 'lower', bound: 0.5, value: 0.6, baseline: null, passed: true, note: '' },
       { metric: 'auc', slice: 'plan=pro', kind: 'lower', bound: 0.7, value: 0.1, baseline: null, passed: false, note: '' },
       { metric: 'auc', slice: 'plan=free', kind: 'lower', bound: 0.7, value: null, baseline: null, passed: null, note: '' }
-    ]
+    ],
+    notes: []
   },
   figure
 };
+
+const NO_DETAILS = { metrics: [], slices: [], checks: [], notes: [] };
 
 describe('figureOfMetric', () => {
   it('lists the metrics of the menu, or of the bars without one', () => {
@@ -104,7 +107,7 @@ describe('sliceRows', () => {
   });
 
   it('reads an evaluation without slices as no rows', () => {
-    expect(sliceRows({ ...evaluation, details: {} })).toEqual([]);
+    expect(sliceRows({ ...evaluation, details: NO_DETAILS })).toEqual([]);
   });
 });
 
@@ -112,7 +115,7 @@ describe('the verdict in words', () => {
   it('counts failing and passed checks', () => {
     expect(verdictText(evaluation)).toBe('NOT blessed: 1 failing check');
     expect(verdictText({ ...evaluation, blessed: true, failures: [] })).toBe('Blessed: 1 check passed');
-    expect(verdictText({ ...evaluation, blessed: true, failures: [], details: {} })).toBe(
+    expect(verdictText({ ...evaluation, blessed: true, failures: [], details: NO_DETAILS })).toBe(
       'Blessed: no thresholds to check'
     );
   });

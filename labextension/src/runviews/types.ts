@@ -18,15 +18,7 @@ export interface INotebookLocation {
 }
 
 export interface IRunFull extends IRun {
-  description?: string;
   host: string | null;
-  git: {
-    commit: string;
-    branch: string | null;
-    dirty: boolean;
-    diff_digest?: string | null;
-    remote?: string | null;
-  } | null;
 }
 
 export interface IRunView {

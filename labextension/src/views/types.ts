@@ -144,8 +144,8 @@ export interface IEvaluationSlice {
   slice: string;
   feature: string;
   rows: number;
-  too_small?: boolean;
-  metrics: Record<string, MetricValue | null>;
+  too_small: boolean;
+  metrics: Record<string, MetricValue>;
   /** The rows of the positive class, for a binary classification. */
   positives?: number;
 }
@@ -165,10 +165,10 @@ export interface IEvaluationCheck {
 
 /** What an evaluation or replay measured and judged (a replay adds its agreement). */
 export interface IEvaluationDetails {
-  metrics?: string[];
-  slices?: IEvaluationSlice[];
-  checks?: IEvaluationCheck[];
-  notes?: string[];
+  metrics: string[];
+  slices: IEvaluationSlice[];
+  checks: IEvaluationCheck[];
+  notes: string[];
   agreement?: MetricValue;
 }
 
