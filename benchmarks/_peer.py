@@ -285,9 +285,14 @@ class Row:
     target: float | None = None
     note: str = ""
     limit: float | None = None
+    # Several rounds merged: the median of each round's own ratio (the two sides ran side by
+    # side in a round, so a round's load hits both), not the ratio of the two medians.
+    paired_ratio: float | None = None
 
     @property
     def ratio(self) -> float:
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         return self.peer / self.ours if self.ours > 0 else float("inf")
 
     @property

@@ -313,11 +313,14 @@ def rows_for(case: str, size: dict[str, int], peer: dict, ours: dict) -> tuple[l
 
 
 def merge(rows: tuple[Row, ...]) -> Row:
-    """One row from the same case measured in several rounds: the medians of both sides."""
+    """One row from the same case measured in several rounds: the medians of both sides'
+    times, and the median of the rounds' own ratios as the speed-up."""
     first = rows[0]
-    note = first.note if len(rows) == 1 else f"{first.note}; median of {len(rows)} rounds"
+    if len(rows) == 1:
+        return first
+    note = f"{first.note}; median of {len(rows)} rounds, ratio: median of the rounds' ratios"
     return Row(first.case, median([r.ours for r in rows]), median([r.peer for r in rows]),
-               first.target, note)
+               first.target, note, first.limit, median([r.ratio for r in rows]))
 
 
 def _encode(size: dict[str, int]) -> str:
