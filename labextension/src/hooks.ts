@@ -1,4 +1,7 @@
+import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
+
+import { LoadModel } from './loadmodel';
 
 /** The state of one asynchronous load: its value, its error, and a way to load it again. */
 export interface ILoad<T> {
@@ -8,55 +11,68 @@ export interface ILoad<T> {
   reload: () => void;
 }
 
-interface IState<T> {
-  key: string;
-  value: T | null;
-  error: string | null;
-  loading: boolean;
+/** What `useModel` follows: a LoadModel, or anything else that counts its changes the same way. */
+export interface IChangingModel {
+  readonly changed: ISignal<unknown, void>;
+  readonly generation: number;
+}
+
+/** Re-render the component whenever `model` changes; returns the model for convenience. */
+export function useModel<M extends IChangingModel>(model: M): M {
+  const subscribe = React.useCallback(
+    (onChange: () => void) => {
+      const slot = (): void => onChange();
+      model.changed.connect(slot);
+      return () => {
+        model.changed.disconnect(slot);
+      };
+    },
+    [model]
+  );
+  // The generation is the snapshot: a change emitted before the subscription (an effect that
+  // refreshed first) is still seen, which a plain useState counter would miss.
+  React.useSyncExternalStore(subscribe, () => model.generation);
+  return model;
+}
+
+/** A LoadModel as an ILoad; a model that was never refreshed counts as loading. */
+export function asLoad<T>(model: LoadModel<T, string>): ILoad<T> {
+  return {
+    value: model.value,
+    error: model.error,
+    loading: model.loading || model.generation === 0,
+    reload: () => void model.refresh()
+  };
 }
 
 /**
- * Load `fetch()` whenever `key` changes or `reload()` is called. An answer for an older key or
+ * A tab's list, held by a model that outlives the tab (so a command can refresh it): the
+ * component follows it and reads it again each time it is shown, keeping the last list on
+ * screen meanwhile.
+ */
+export function useShownModel<T>(model: LoadModel<T, string>): ILoad<T> {
+  useModel(model);
+  React.useEffect(() => {
+    void model.refresh();
+  }, [model]);
+  return asLoad(model);
+}
+
+/**
+ * Load `fetch()` whenever `key` changes or `reload()` is called, with LoadModel's rules: each
+ * key has its own model (disposed on a new key or unmount), and an answer for an older key or
  * round is dropped, so a slow response never overwrites a newer one; a reload keeps showing
  * the previous value until the new one arrives, a new key does not.
  */
 export function useLoad<T>(fetch: () => Promise<T>, key: string): ILoad<T> {
-  const [state, setState] = React.useState<IState<T>>({
-    key,
-    value: null,
-    error: null,
-    loading: true
-  });
-  const [round, setRound] = React.useState(0);
+  // A reload reads with the newest closure, as the caller's props are now.
+  const latest = React.useRef(fetch);
+  latest.current = fetch;
+  const model = React.useMemo(() => new LoadModel<T>({ fetch: () => latest.current() }), [key]);
   React.useEffect(() => {
-    let current = true;
-    setState(previous => ({ ...previous, loading: true }));
-    fetch().then(
-      value => {
-        if (current) {
-          setState({ key, value, error: null, loading: false });
-        }
-      },
-      reason => {
-        if (current) {
-          setState(previous => ({
-            key,
-            value: previous.key === key ? previous.value : null,
-            error: String(reason?.message ?? reason),
-            loading: false
-          }));
-        }
-      }
-    );
-    return () => {
-      current = false;
-    };
-  }, [key, round]);
-  const fresh = state.key === key;
-  return {
-    value: fresh ? state.value : null,
-    error: fresh ? state.error : null,
-    loading: state.loading || !fresh,
-    reload: () => setRound(r => r + 1)
-  };
+    void model.refresh();
+    return () => model.dispose();
+  }, [model]);
+  useModel(model);
+  return asLoad(model);
 }

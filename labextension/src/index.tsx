@@ -9,7 +9,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { LabIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { Sidebar } from './components/Sidebar';
+import { ListModels, Sidebar } from './components/Sidebar';
 import { RunsModel } from './model';
 import { registerRunViews, RUN_COMMANDS } from './runviews';
 import { DEFAULT_SETTINGS, IMlopsSettings, PLUGIN_ID, readSettings } from './settings';
@@ -43,8 +43,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     statusBar: IStatusBar | null
   ) => {
     const model = new RunsModel(app.serviceManager.serverSettings);
+    // The other tabs' lists, made here too so that commands can refresh them.
+    const lists = new ListModels(app.serviceManager.serverSettings);
     let current: IMlopsSettings = DEFAULT_SETTINGS;
-    const panel = ReactWidget.create(<Sidebar model={model} />);
+    const panel = ReactWidget.create(<Sidebar model={model} lists={lists} />);
     panel.id = 'jupyter-mlops-sidebar';
     panel.addClass('jp-mlops-panel');
     panel.title.icon = mlopsIcon;
@@ -57,6 +59,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.disposed.connect(() => {
       shown.disconnect();
       model.dispose();
+      lists.dispose();
     });
     app.shell.add(panel, 'left', { rank: 900 });
     if (restorer) {
@@ -89,8 +92,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(SIDEBAR_COMMANDS.refresh, {
       label: 'Refresh runs',
-      caption: 'Read the runs again now (the open list also refreshes by itself)',
-      execute: () => model.refresh()
+      // Palette items show their caption, and the browser tests find items by text: no other
+      // command's label ("Open runs", ...) may appear in it.
+      caption:
+        'Read the runs, and the model, data, drift and pipeline lists read before, again now ' +
+        '(the shown list also refreshes by itself)',
+      execute: async () => {
+        await Promise.all([model.refresh(), lists.refresh()]);
+      }
+    });
+    // A pipeline started from the file browser shows in the Pipelines tab without a click.
+    app.commands.commandExecuted.connect((_, executed) => {
+      if (executed.id === COMMANDS.runPipeline) {
+        void executed.result.then(
+          () => lists.pipelines.refresh(),
+          () => undefined
+        );
+      }
     });
     if (palette) {
       for (const command of [

@@ -1,20 +1,16 @@
 /**
  * State of the Runs tab: the query, the current page, selection, and polling that refreshes
- * while runs are RUNNING and backs off while the browser tab is hidden.
+ * while runs are RUNNING and backs off while the browser tab is hidden. The loading, ticket
+ * and polling rules are LoadModel's, shared with every other tab.
  */
 import { ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, listRuns } from './api';
+import { LoadModel } from './loadmodel';
 import { IRunsPage, IRunsQuery } from './tokens';
 
-export const POLL_MS = 2000;
-export const MAX_POLL_MS = 60000;
-
-/** The next polling delay: fast while visible, doubling up to a cap while hidden. */
-export function nextDelay(current: number, hidden: boolean, base: number = POLL_MS): number {
-  return hidden ? Math.min(Math.max(current, base) * 2, MAX_POLL_MS) : base;
-}
+export { MAX_POLL_MS, nextDelay, POLL_MS } from './loadmodel';
 
 /** What a click in the Runs list opens: the main-area views, once the plugin registered them. */
 export interface IRunsActions {
@@ -27,9 +23,17 @@ export interface IRunsActions {
   openPipeline?: (path: string) => void;
 }
 
-export class RunsModel {
+function isRunning(page: IRunsPage): boolean {
+  return page.runs.some(run => run.status === 'RUNNING');
+}
+
+export class RunsModel extends LoadModel<IRunsPage, ApiError> {
   constructor(private readonly _settings: ServerConnection.ISettings) {
-    document.addEventListener('visibilitychange', this._onVisibility);
+    super({
+      toError: reason => (reason instanceof ApiError ? reason : new ApiError(0, String(reason))),
+      // Not live (sidebar collapsed), it still polls while a run on the page is RUNNING.
+      pollWhile: isRunning
+    });
   }
 
   /** The main-area views a row or Compare opens; null keeps the sidebar's own detail. */
@@ -49,7 +53,7 @@ export class RunsModel {
     if (save) {
       this._columnsChosen.emit(columns ?? []);
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /** Emitted with the columns a user chose in the list (to be kept in the settings). */
@@ -57,24 +61,12 @@ export class RunsModel {
     return this._columnsChosen;
   }
 
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
   get query(): IRunsQuery {
     return this._query;
   }
 
   get page(): IRunsPage | null {
-    return this._page;
-  }
-
-  get error(): ApiError | null {
-    return this._error;
-  }
-
-  get loading(): boolean {
-    return this._loading;
+    return this.value;
   }
 
   get selected(): ReadonlySet<string> {
@@ -93,39 +85,10 @@ export class RunsModel {
     return this.refresh();
   }
 
-  /**
-   * Live: while the Runs list is visible it refreshes every poll interval, so new and changed
-   * runs appear without a click; otherwise it polls only while a run on the page is RUNNING.
-   */
-  setLive(live: boolean): void {
-    const was = this._live;
-    this._live = live;
-    if (live && !was && !this._disposed) {
-      void this.refresh();
-    } else {
-      this._schedule();
-    }
-  }
-
-  get live(): boolean {
-    return this._live;
-  }
-
-  /** The poll interval (the settings' pollInterval). */
-  setPollMs(ms: number): void {
-    this._pollMs = Math.max(250, ms);
-    this._delay = this._pollMs;
-    this._schedule();
-  }
-
-  get pollMs(): number {
-    return this._pollMs;
-  }
-
   /** Untick every run (after a comparison opened, say). */
   clearSelection(): void {
     this._selected.clear();
-    this._changed.emit();
+    this.emitChanged();
   }
 
   toggle(id: string): void {
@@ -134,82 +97,21 @@ export class RunsModel {
     } else {
       this._selected.add(id);
     }
-    this._changed.emit();
-  }
-
-  async refresh(): Promise<void> {
-    const ticket = ++this._ticket;
-    this._loading = true;
-    this._changed.emit();
-    try {
-      const page = await listRuns(this._settings, this._query);
-      if (ticket !== this._ticket) {
-        return; // a newer request superseded this one
-      }
-      this._page = page;
-      this._error = null;
-    } catch (reason) {
-      if (ticket !== this._ticket) {
-        return;
-      }
-      this._error =
-        reason instanceof ApiError ? reason : new ApiError(0, String(reason));
-    } finally {
-      if (ticket === this._ticket) {
-        this._loading = false;
-        this._changed.emit();
-        this._schedule();
-      }
-    }
+    this.emitChanged();
   }
 
   get hasRunning(): boolean {
-    return (this._page?.runs ?? []).some(run => run.status === 'RUNNING');
+    return this.page !== null && isRunning(this.page);
   }
 
-  dispose(): void {
-    this._disposed = true;
-    document.removeEventListener('visibilitychange', this._onVisibility);
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-    }
+  protected load(): Promise<IRunsPage> {
+    return listRuns(this._settings, this._query);
   }
-
-  private _schedule(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
-    if (this._disposed || !(this.hasRunning || this._live)) {
-      this._delay = this._pollMs;
-      return;
-    }
-    this._delay = nextDelay(this._delay, document.hidden, this._pollMs);
-    this._timer = setTimeout(() => void this.refresh(), this._delay);
-  }
-
-  /** Back from a hidden browser tab, a backed-off poll would wait up to a minute: refresh now. */
-  private _onVisibility = (): void => {
-    if (!document.hidden && this._live && !this._disposed) {
-      this._delay = this._pollMs;
-      void this.refresh();
-    }
-  };
 
   private _columns: string[] | null = null;
   private _columnsChosen = new Signal<this, string[]>(this);
   private _query: IRunsQuery = { filter: '', orderBy: '', limit: 50, offset: 0, experiment: '' };
-  private _live = false;
-  private _pollMs = POLL_MS;
-  private _page: IRunsPage | null = null;
-  private _error: ApiError | null = null;
-  private _loading = false;
   private _selected = new Set<string>();
-  private _ticket = 0;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _delay = POLL_MS;
-  private _disposed = false;
-  private _changed = new Signal<this, void>(this);
 }
 
 /** How a metric value reads in a table cell. */

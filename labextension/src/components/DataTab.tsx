@@ -1,9 +1,10 @@
 import * as React from 'react';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { getDataset, listDatasets } from '../api';
+import { getDataset } from '../api';
 import { formatBytes, formatTime } from '../format';
-import { useLoad } from '../hooks';
+import { useLoad, useShownModel } from '../hooks';
+import { LoadModel } from '../loadmodel';
 import { IDataset } from '../tokens';
 import { Header, LoadState, RunLink } from './common';
 import { ItemList } from './ItemList';
@@ -11,6 +12,8 @@ import { openRowProps } from './ModelsTab';
 
 export interface IDataTabProps {
   settings: ServerConnection.ISettings;
+  /** The datasets (the sidebar's model of this tab's list). */
+  list: LoadModel<IDataset[]>;
   /** The dataset whose versions show; null shows the list. */
   selected: string | null;
   onSelect: (name: string | null) => void;
@@ -29,7 +32,7 @@ export function DataTab(props: IDataTabProps): JSX.Element {
 }
 
 function DatasetList(props: IDataTabProps): JSX.Element {
-  const load = useLoad(() => listDatasets(props.settings), 'datasets');
+  const load = useShownModel(props.list);
   return (
     <ItemList<IDataset>
       title="Datasets"

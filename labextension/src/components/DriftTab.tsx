@@ -1,15 +1,15 @@
 import * as React from 'react';
-import { ServerConnection } from '@jupyterlab/services';
 
-import { listDriftReports } from '../api';
 import { formatShare, formatTime } from '../format';
-import { useLoad } from '../hooks';
+import { useShownModel } from '../hooks';
+import { LoadModel } from '../loadmodel';
 import { shortId } from '../model';
 import { IDriftReport } from '../tokens';
 import { ItemList } from './ItemList';
 
 export interface IDriftTabProps {
-  settings: ServerConnection.ISettings;
+  /** The saved reports (the sidebar's model of this tab's list). */
+  list: LoadModel<IDriftReport[]>;
   /**
    * Open a report's main-area view: the per-column chart at full width, the columns' table,
    * distributions, the linked model and data versions, and the alias's drift over time.
@@ -30,7 +30,7 @@ function Verdict(props: { report: IDriftReport }): JSX.Element {
 
 /** The Drift tab: the saved reports, newest first; a report opens its view. */
 export function DriftTab(props: IDriftTabProps): JSX.Element {
-  const load = useLoad(() => listDriftReports(props.settings), 'drift');
+  const load = useShownModel(props.list);
   return (
     <ItemList<IDriftReport>
       title="Drift reports"

@@ -1,9 +1,10 @@
 import * as React from 'react';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { getModel, listModels } from '../api';
+import { getModel } from '../api';
 import { formatTime, parseDatasetRef } from '../format';
-import { useLoad } from '../hooks';
+import { useLoad, useShownModel } from '../hooks';
+import { LoadModel } from '../loadmodel';
 import { formatMetric } from '../model';
 import { IModelVersion, IRegisteredModel } from '../tokens';
 import { Header, ItemLink, LoadState, RunLink } from './common';
@@ -11,6 +12,8 @@ import { ItemList } from './ItemList';
 
 export interface IModelsTabProps {
   settings: ServerConnection.ISettings;
+  /** The registered models (the sidebar's model of this tab's list). */
+  list: LoadModel<IRegisteredModel[]>;
   /** The model whose versions show; null shows the list of models. */
   selected: string | null;
   onSelect: (name: string | null) => void;
@@ -64,7 +67,7 @@ export function ModelsTab(props: IModelsTabProps): JSX.Element {
 }
 
 function ModelList(props: IModelsTabProps): JSX.Element {
-  const load = useLoad(() => listModels(props.settings), 'models');
+  const load = useShownModel(props.list);
   return (
     <ItemList<IRegisteredModel>
       title="Registered models"

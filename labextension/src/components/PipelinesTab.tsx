@@ -5,14 +5,23 @@
 import * as React from 'react';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { useLoad } from '../hooks';
-import { getPipelineGraph, listPipelineJobs } from '../views/api';
+import { useLoad, useShownModel } from '../hooks';
+import { LoadModel } from '../loadmodel';
+import { getPipelineGraph } from '../views/api';
 import { ILastRun, IPipelineGraph, IPipelineJob, IStepState } from '../views/types';
 import { Header, LoadState } from './common';
 import { openRowProps } from './ModelsTab';
 
+/** What the Pipelines tab lists: the pipeline files, and the jobs this server ran or runs. */
+export interface IPipelineList {
+  pipelines: { path: string }[];
+  jobs: IPipelineJob[];
+}
+
 export interface IPipelinesTabProps {
   settings: ServerConnection.ISettings;
+  /** The list (the sidebar's model of it); the rows read their graphs themselves. */
+  list: LoadModel<IPipelineList>;
   onOpen: (path: string) => void;
 }
 
@@ -97,7 +106,7 @@ export function formatAgo(seconds: number | null, now: number = Date.now() / 100
 export function PipelinesTab(props: IPipelinesTabProps): JSX.Element {
   // A reload keeps the list on screen while it asks again; `round` tells each row to ask too.
   const [round, setRound] = React.useState(0);
-  const load = useLoad(() => listPipelineJobs(props.settings), 'pipelines');
+  const load = useShownModel(props.list);
   const refresh = (): void => {
     load.reload();
     setRound(r => r + 1);

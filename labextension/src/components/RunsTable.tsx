@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { listExperiments } from '../api';
+import { useModel } from '../hooks';
 import { formatMetric, RunsModel, shortId } from '../model';
 import { BASE_COLUMNS, formatDuration, treeRows, visibleColumns } from '../runviews/logic';
 import { IExperiment, IRunSummary } from '../tokens';
@@ -35,18 +36,11 @@ export function RunsTable(given: IRunsTableProps): JSX.Element {
     columns: given.columns ?? model.columns,
     onColumns: given.onColumns ?? (columns => model.setColumns(columns, true))
   };
-  const [, setVersion] = React.useState(0);
+  useModel(model);
   const [filter, setFilter] = React.useState(model.query.filter);
   const [collapsed, setCollapsed] = React.useState<Set<string>>(new Set());
   const [experiments, setExperiments] = React.useState<IExperiment[]>([]);
   const [choosing, setChoosing] = React.useState(false);
-  React.useEffect(() => {
-    const update = (): void => setVersion(v => v + 1);
-    model.changed.connect(update);
-    return () => {
-      model.changed.disconnect(update);
-    };
-  }, [model]);
   const page = model.page;
   // Experiments and their counts follow each refresh of the page (new runs, new experiments).
   React.useEffect(() => {

@@ -1,14 +1,58 @@
+import { ServerConnection } from '@jupyterlab/services';
 import * as React from 'react';
 
+import { listDatasets, listDriftReports, listModels } from '../api';
+import { useModel } from '../hooks';
+import { LoadModel } from '../loadmodel';
 import { RunsModel } from '../model';
+import { IDataset, IDriftReport, IRegisteredModel } from '../tokens';
+import { listPipelineJobs } from '../views/api';
 import { DataTab } from './DataTab';
 import { DriftTab } from './DriftTab';
 import { ModelsTab } from './ModelsTab';
-import { PipelinesTab } from './PipelinesTab';
+import { IPipelineList, PipelinesTab } from './PipelinesTab';
 import { RunsTable } from './RunsTable';
+
+/**
+ * The list tabs' models, made once beside the RunsModel: they outlive the tabs (each tab
+ * reads its list again when shown), so a command or another view can refresh a list.
+ */
+export class ListModels {
+  constructor(settings: ServerConnection.ISettings) {
+    this.models = new LoadModel({ fetch: () => listModels(settings) });
+    this.datasets = new LoadModel({ fetch: () => listDatasets(settings) });
+    this.drift = new LoadModel({ fetch: () => listDriftReports(settings) });
+    this.pipelines = new LoadModel({ fetch: () => listPipelineJobs(settings) });
+  }
+
+  readonly models: LoadModel<IRegisteredModel[]>;
+  readonly datasets: LoadModel<IDataset[]>;
+  readonly drift: LoadModel<IDriftReport[]>;
+  readonly pipelines: LoadModel<IPipelineList>;
+
+  get all(): LoadModel<unknown>[] {
+    return [this.models, this.datasets, this.drift, this.pipelines];
+  }
+
+  /**
+   * Read again the lists that were read before; one never shown reads when it is first shown,
+   * so asking for it now would be a request nobody sees.
+   */
+  async refresh(): Promise<void> {
+    await Promise.all(this.all.filter(model => model.generation > 0).map(model => model.refresh()));
+  }
+
+  dispose(): void {
+    for (const model of this.all) {
+      model.dispose();
+    }
+  }
+}
 
 export interface ISidebarProps {
   model: RunsModel;
+  /** The list tabs' models; without them the sidebar makes (and disposes of) its own. */
+  lists?: ListModels;
 }
 
 export type TabId = 'runs' | 'models' | 'data' | 'drift' | 'pipelines';
@@ -41,15 +85,16 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
     dataset: null
   });
   const go = (change: Partial<IPlace>): void => setPlace(p => ({ ...p, ...change }));
-  const [, setVersion] = React.useState(0);
+  useModel(model);
   React.useEffect(() => {
-    const update = (): void => setVersion(v => v + 1);
-    model.changed.connect(update);
     void model.refresh();
-    return () => {
-      model.changed.disconnect(update);
-    };
   }, [model]);
+  const own = React.useMemo(
+    () => (props.lists ? null : new ListModels(model.settings)),
+    [props.lists, model]
+  );
+  React.useEffect(() => () => own?.dispose(), [own]);
+  const lists = props.lists ?? own!;
 
   if (model.error?.isMissingExtension) {
     return (
@@ -85,6 +130,7 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
         {place.tab === 'models' ? (
           <ModelsTab
             settings={settings}
+            list={lists.models}
             selected={place.model}
             onSelect={name => go({ model: name })}
             onOpenVersion={openModelVersion}
@@ -95,6 +141,7 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
         {place.tab === 'data' ? (
           <DataTab
             settings={settings}
+            list={lists.datasets}
             selected={place.dataset}
             onSelect={name => go({ dataset: name })}
             onOpenVersion={openDatasetVersion}
@@ -102,10 +149,14 @@ export function Sidebar(props: ISidebarProps): JSX.Element {
           />
         ) : null}
         {place.tab === 'drift' ? (
-          <DriftTab settings={settings} onOpen={id => actions?.openDrift?.(id)} />
+          <DriftTab list={lists.drift} onOpen={id => actions?.openDrift?.(id)} />
         ) : null}
         {place.tab === 'pipelines' ? (
-          <PipelinesTab settings={settings} onOpen={path => actions?.openPipeline?.(path)} />
+          <PipelinesTab
+            settings={settings}
+            list={lists.pipelines}
+            onOpen={path => actions?.openPipeline?.(path)}
+          />
         ) : null}
       </div>
     </div>
