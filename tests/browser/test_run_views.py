@@ -182,17 +182,17 @@ def test_compare_overlays_histories_and_draws_bars(browser, workspace, output_di
     view = page.locator("#jp-main-dock-panel .jp-mlops-compareview")
     expect(view.locator("h1")).to_have_text("Comparing 3 runs", timeout=30_000)
     # The best auc (higher is better) is the C=10 run's, the last column.
-    best = view.locator(".jp-mlops-compare-table tr[data-metric=auc] .jp-mlops-best")
+    best = view.locator(".jp-mlops-compare-table [data-metric=auc] .jp-mlops-best")
     expect(best).to_have_count(1)
     expect(best).to_have_text("0.9")
-    loss = view.locator(".jp-mlops-compare-table tr[data-metric=loss] .jp-mlops-best")
+    loss = view.locator(".jp-mlops-compare-table [data-metric=loss] .jp-mlops-best")
     expect(loss).to_have_count(1)
     # Only the params that differ, unless asked for all.
     params = view.locator(".jp-mlops-params-table")
-    expect(params.locator("tr[data-param]")).to_have_count(2)
+    expect(params.locator("[data-param]")).to_have_count(2)
     expect(params).not_to_contain_text("penalty")
     view.get_by_label("show all").check()
-    expect(params.locator("tr[data-param=penalty]")).to_have_count(1)
+    expect(params.locator("[data-param=penalty]")).to_have_count(1)
 
     # Overlaid histories: one trace per compared run in the chart's SVG.
     history = view.locator(".jp-mlops-history-chart[data-metric=loss] "
@@ -208,9 +208,12 @@ def test_compare_overlays_histories_and_draws_bars(browser, workspace, output_di
     expect(bars.locator(".barlayer")).to_contain_text("0.9")
     expect(bars.locator(".barlayer")).to_contain_text("0.702")
 
-    # Parallel coordinates and a scatter whose axes the user picks.
+    # Parallel coordinates and a scatter whose axes the user picks: drawn once scrolled to.
+    view.locator(".jp-mlops-parcoords-cell").scroll_into_view_if_needed()
     expect(view.locator(".jp-mlops-parcoords[data-rendered='true'] .parcoords")).to_have_count(
         1, timeout=60_000)
+    # One axis per differing param and per metric (C and solver; auc and loss).
+    expect(view.locator(".jp-mlops-parcoords .parcoords .y-axis")).to_have_count(4)
     view.get_by_label("Scatter x axis").select_option("params.C")
     view.get_by_label("Scatter y axis").select_option("metrics.auc")
     scatter = view.locator(".jp-mlops-scatter .jp-mlops-plot[data-rendered='true']")

@@ -8,6 +8,8 @@ export interface IPlotProps {
   /** What the chart shows, for screen readers. */
   label: string;
   className?: string;
+  /** plotly config beyond the defaults (responsive, no logo). */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -39,7 +41,11 @@ export function Plot(props: IPlotProps): JSX.Element {
       });
       delete node.dataset.rendered;
       void module.default
-        .react(node, props.data as any, layout as any, { responsive: true, displaylogo: false })
+        .react(node, props.data as any, layout as any, {
+          responsive: true,
+          displaylogo: false,
+          ...props.config
+        } as any)
         .then(() => {
           if (!cancelled) {
             node.dataset.rendered = 'true';
@@ -49,7 +55,7 @@ export function Plot(props: IPlotProps): JSX.Element {
     return () => {
       cancelled = true;
     };
-  }, [props.data, props.layout, theme]);
+  }, [props.data, props.layout, props.config, theme]);
   React.useEffect(() => {
     const node = ref.current;
     return () => {
