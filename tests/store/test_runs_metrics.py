@@ -75,10 +75,12 @@ def test_extreme_numbers_and_unknown_runs(store, add_run):
 
 
 def _stats(store, run_id: str) -> dict[str, tuple]:
+    """Each key's (count, lowest, highest) as kept beside its latest value."""
     lm = schema.latest_metrics
     with store.engine.connect() as connection:
-        rows = connection.execute(select(lm).where(lm.c.run_id == run_id)).all()
-    return {r.key: (r.points, r.min_value, r.max_value) for r in rows}
+        return {key: tuple(rest) for key, *rest in connection.execute(
+            select(lm.c.key, lm.c.points, lm.c.min_value, lm.c.max_value)
+            .where(lm.c.run_id == run_id))}
 
 
 def test_count_lowest_and_highest_are_kept_on_every_write(store, add_run):
