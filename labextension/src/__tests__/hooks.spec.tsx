@@ -7,11 +7,12 @@ import * as React from 'react';
 import { act } from 'react';
 
 import { ListModels, Sidebar } from '../components/Sidebar';
-import { useLoad, useModel, useShownModel } from '../hooks';
+import { useModel, useShownModel } from '../hooks';
 import { LoadModel } from '../loadmodel';
 import { RunsModel } from '../model';
 import { Deferred, FakeServer, json, page } from './fakeServer';
 import { mountEach, settle } from './mounted';
+import { Probe } from './probe';
 
 const mounted = mountEach();
 
@@ -38,18 +39,6 @@ describe('useModel', () => {
     model.dispose();
   });
 });
-
-function Probe(props: { fetch: () => Promise<string>; id: string }): JSX.Element {
-  const load = useLoad(props.fetch, props.id);
-  return (
-    <div>
-      {load.loading ? 'loading ' : ''}
-      {load.value ?? ''}
-      {load.error ? `error: ${load.error}` : ''}
-      <button onClick={load.reload}>reload</button>
-    </div>
-  );
-}
 
 describe('useLoad on LoadModel', () => {
   it('keeps the value while a reload is under way', async () => {

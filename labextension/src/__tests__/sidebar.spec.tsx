@@ -6,10 +6,10 @@ import * as React from 'react';
 import { act } from 'react';
 
 import { Sidebar } from '../components/Sidebar';
-import { useLoad } from '../hooks';
 import { RunsModel } from '../model';
 import { Deferred, FakeServer, json, page } from './fakeServer';
 import { mountEach, settle } from './mounted';
+import { Probe } from './probe';
 
 const mounted = mountEach();
 
@@ -94,18 +94,6 @@ describe('Sidebar tabs', () => {
     model.dispose();
   });
 });
-
-function Probe(props: { fetch: () => Promise<string>; id: string }): JSX.Element {
-  const load = useLoad(props.fetch, props.id);
-  return (
-    <div>
-      {load.loading ? 'loading ' : ''}
-      {load.value ?? ''}
-      {load.error ? `error: ${load.error}` : ''}
-      <button onClick={load.reload}>reload</button>
-    </div>
-  );
-}
 
 describe('useLoad', () => {
   it('drops the answer for an older key that arrives last', async () => {
