@@ -31,6 +31,9 @@ class _Shown:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._line()}>"
 
+    # Departure from issue 14 (HTML in the notebook face): IPython's display protocol asks the
+    # object itself, so this renders in any notebook, extension loaded or not. See
+    # docs/architecture.md, "Displays".
     def _repr_html_(self) -> str:
         rows = "".join(
             f'<tr><th style="text-align:left">{html.escape(k)}</th>'

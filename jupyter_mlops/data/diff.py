@@ -66,6 +66,9 @@ class DataDiff:
     def __str__(self) -> str:
         return self.summary()
 
+    # Departure from issue 14 (HTML in the notebook face): IPython's display protocol asks the
+    # object itself, so this renders in any notebook, extension loaded or not. See
+    # docs/architecture.md, "Displays".
     def _repr_html_(self) -> str:
         head = f"<p><b>{html.escape(self.a)} &rarr; {html.escape(self.b)}</b>: " \
             f"{html.escape(self.summary().split(': ', 1)[-1])}</p>"

@@ -88,6 +88,9 @@ class ValidationReport:
     def __str__(self) -> str:
         return self.summary()
 
+    # Departure from issue 14 (HTML in the notebook face): IPython's display protocol asks the
+    # object itself, so this renders in any notebook, extension loaded or not. See
+    # docs/architecture.md, "Displays".
     def _repr_html_(self) -> str:
         import html
 

@@ -152,6 +152,9 @@ class Evaluation:
     def __repr__(self) -> str:
         return f"<Evaluation {self.id[-8:]} {self._line()}>"
 
+    # Departure from issue 14 (HTML in the notebook face): IPython's display protocol asks the
+    # object itself, so this renders in any notebook, extension loaded or not. See
+    # docs/architecture.md, "Displays".
     def _repr_html_(self) -> str:
         from .figures import figure_html
 

@@ -85,6 +85,9 @@ class PerformanceReport:
                              template="plotly_white")
         return figure
 
+    # Departure from issue 14 (HTML in the notebook face): IPython's display protocol asks the
+    # object itself, so this renders in any notebook, extension loaded or not. See
+    # docs/architecture.md, "Displays".
     def _repr_html_(self) -> str:
         base = ", ".join(f"{k} {v:.4g}" for k, v in self.baseline.items()) or "none"
         return (f"<p>Performance per window ({self.task}); baseline: {base}.</p>"

@@ -132,6 +132,9 @@ class DriftReport:
             return scores_figure(self)
         return column_figure(self, self.result(column))
 
+    # Departure from issue 14 (HTML in the notebook face): IPython's display protocol asks the
+    # object itself, so this renders in any notebook, extension loaded or not. See
+    # docs/architecture.md, "Displays".
     def _repr_html_(self) -> str:
         from .figures import report_html
 
