@@ -46,16 +46,17 @@ def _newer_metric(excluded: Any) -> ColumnElement[bool]:
     )
 
 
-def _lower(a: Any, b: Any) -> Any:
+def _lower(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
     """The lower of two nullable values, NULL only when both are (SQLite's min(a, b) is NULL
     when either is; PostgreSQL's LEAST skips NULL): the same on both."""
     return case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
 
 
-def _higher(a: Any, b: Any) -> Any:
+def _higher(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
     return case((a.is_(None), b), (b.is_(None), a), (a >= b, a), else_=b)
 
 
+# Any: each dialect's own Insert (see Dialect.insert).
 @functools.lru_cache(maxsize=4)
 def _latest_metrics_upsert(dialect_name: str) -> Any:
     """Advance each (run, key)'s latest value when the new one is newer; always add the
