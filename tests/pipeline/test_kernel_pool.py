@@ -152,10 +152,25 @@ def test_a_closed_pool_leaves_no_kernel_and_no_log(tmp_path: Path):
 def _start_cli(project: Path, tracking) -> subprocess.Popen[str]:
     env = {**os.environ, "JUPYTER_MLOPS_URI": tracking.uri,
            "JUPYTER_MLOPS_ARTIFACTS": tracking.artifacts}
+    # SIGUSR1 dumps every thread's stack to stderr: what a runner that does not stop waits on.
+    boot = ("import faulthandler, signal; faulthandler.register(signal.SIGUSR1, "
+            "all_threads=True); from jupyter_mlops.cli import main; main()")
     return subprocess.Popen(
-        [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "pipeline", "run",
-         "sleepy.yaml", "--no-progress"], cwd=project, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-c", boot, "pipeline", "run", "sleepy.yaml", "--no-progress"],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _communicate(process: subprocess.Popen[str], timeout: float) -> str:
+    """The runner's stderr once it exits; if it has not within ``timeout``, fail with the
+    stacks of all its threads, so a hang in CI says where it hangs."""
+    try:
+        return process.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        process.kill()
+        stderr = process.communicate()[1]
+        pytest.fail(f"the runner did not exit within {timeout:.0f} s; its threads:\n{stderr}")
 
 
 def _wait_for_spares(process: subprocess.Popen[str]) -> set[int]:
@@ -192,13 +207,15 @@ def test_a_killed_pipeline_leaves_no_kernel_behind(project: Path, tracking, how:
         kernels = _wait_for_spares(process)
         if how == "ctrl-c":
             process.send_signal(signal.SIGINT)
-            _, stderr = process.communicate(timeout=60)
+            # Up to 30 s for the killed step to end, then the spare kernels' shutdown: a
+            # loaded CI machine has been seen to take longer than 60 s in all.
+            stderr = _communicate(process, timeout=120)
             assert process.returncode == 130, stderr
             # Ctrl-C waits for its kernels: none is left when the command returns.
             assert {p for p in kernels if _alive(p)} == set()
         else:
             process.kill()
-            process.communicate(timeout=60)
+            _communicate(process, timeout=60)
             # Kernels, pooled or not, exit when they see their parent gone.
             assert _gone(kernels, within=60) == set()
     finally:
