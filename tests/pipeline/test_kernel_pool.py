@@ -153,8 +153,12 @@ def _start_cli(project: Path, tracking) -> subprocess.Popen[str]:
     env = {**os.environ, "JUPYTER_MLOPS_URI": tracking.uri,
            "JUPYTER_MLOPS_ARTIFACTS": tracking.artifacts}
     # SIGUSR1 dumps every thread's stack to stderr: what a runner that does not stop waits on.
+    # Ctrl-C as at a terminal even when this suite was started in the background, where the
+    # shell leaves SIGINT ignored for the whole tree (POSIX, without job control) and a child
+    # Python keeps ignoring it.
     boot = ("import faulthandler, signal; faulthandler.register(signal.SIGUSR1, "
-            "all_threads=True); from jupyter_mlops.cli import main; main()")
+            "all_threads=True); signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from jupyter_mlops.cli import main; main()")
     return subprocess.Popen(
         [sys.executable, "-c", boot, "pipeline", "run", "sleepy.yaml", "--no-progress"],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
