@@ -9,6 +9,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { LabIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { aliasMoved } from './components/AliasDialog';
 import { ListModels, Sidebar } from './components/Sidebar';
 import { RunsModel } from './model';
 import { registerRunViews, RUN_COMMANDS } from './runviews';
@@ -59,6 +60,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.disposed.connect(() => {
       shown.disconnect();
       model.dispose();
+      aliasMoved.disconnect(onAliasMoved);
       lists.dispose();
     });
     app.shell.add(panel, 'left', { rank: 900 });
@@ -101,6 +103,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
         await Promise.all([model.refresh(), lists.refresh()]);
       }
     });
+    // An alias moved in a version's view shows in the Models list without a click.
+    const onAliasMoved = (): void => {
+      if (lists.models.generation > 0) {
+        void lists.models.refresh(); // a list never shown reads when it is first shown
+      }
+    };
+    aliasMoved.connect(onAliasMoved);
     // A pipeline started from the file browser shows in the Pipelines tab without a click.
     app.commands.commandExecuted.connect((_, executed) => {
       if (executed.id === COMMANDS.runPipeline) {

@@ -123,9 +123,10 @@ def test_models_tab_opens_versions_whose_view_moves_an_alias(browser, lab, outpu
     expect(view.locator(".jp-mlops-alias[data-alias='champion']")).to_contain_text("version 2")
     expect(view.locator(".jp-mlops-audit")).to_contain_text("v2 wins on the holdout")
 
-    # The navigator shows the move once refreshed.
-    model.locator(".jp-mlops-refresh").click()
+    # The navigator beside the view shows the move without a click, and so does the list.
     expect(version2).to_contain_text("@champion")
+    expect(model.locator(".jp-mlops-version-row[data-version='1']")).not_to_contain_text(
+        "@champion")
 
     # A version's run opens the Run view.
     version2.locator(".jp-mlops-link").first.click()

@@ -1,10 +1,17 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { ServerConnection } from '@jupyterlab/services';
+import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { moveAlias } from '../api';
 import { aliasMoveProblem, MAX_REASON } from '../format';
 import { IAliasMove, IModelDetail } from '../tokens';
+
+/**
+ * Emitted with each move the server made through the dialog, wherever it was opened: the
+ * sidebar's Models list and a model's versions show the new aliases without a click.
+ */
+export const aliasMoved = new Signal<object, IAliasMove>({});
 
 interface IAliasForm {
   alias: string;
@@ -111,7 +118,15 @@ export async function moveAliasDialog(
       continue;
     }
     try {
-      return await moveAlias(settings, detail.name, form.alias, form.version!, form.reason.trim());
+      const moved = await moveAlias(
+        settings,
+        detail.name,
+        form.alias,
+        form.version!,
+        form.reason.trim()
+      );
+      aliasMoved.emit(moved);
+      return moved;
     } catch (reason) {
       problem = String((reason as Error).message ?? reason);
     }

@@ -6,7 +6,8 @@ import { formatTime, parseDatasetRef } from '../format';
 import { useLoad, useShownModel } from '../hooks';
 import { LoadModel } from '../loadmodel';
 import { formatMetric } from '../model';
-import { IModelVersion, IRegisteredModel } from '../tokens';
+import { IAliasMove, IModelVersion, IRegisteredModel } from '../tokens';
+import { aliasMoved } from './AliasDialog';
 import { Header, ItemLink, LoadState, RunLink } from './common';
 import { ItemList } from './ItemList';
 
@@ -116,6 +117,20 @@ function ModelList(props: IModelsTabProps): JSX.Element {
 function ModelVersions(props: IModelsTabProps & { name: string }): JSX.Element {
   const { settings, name } = props;
   const load = useLoad(() => getModel(settings, name), `model:${name}`);
+  // An alias moved in a version's view (the main area) shows here without a click.
+  const reload = React.useRef(load.reload);
+  reload.current = load.reload;
+  React.useEffect(() => {
+    const follow = (_: object, moved: IAliasMove): void => {
+      if (moved.name === name) {
+        reload.current();
+      }
+    };
+    aliasMoved.connect(follow);
+    return () => {
+      aliasMoved.disconnect(follow);
+    };
+  }, [name]);
   const detail = load.value;
   const versions = detail?.versions ?? [];
   const metricKeys = Array.from(new Set(versions.flatMap(v => Object.keys(v.metrics))))
