@@ -24,14 +24,6 @@ from .protocol import (
     text,
 )
 
-RUN_NAME, PARENT, SOURCE_NAME, SOURCE_TYPE = (
-    "mlflow.runName", "mlflow.parentRunId", "mlflow.source.name", "mlflow.source.type")
-_TO_OURS = {"LOCAL": "script", "NOTEBOOK": "notebook"}
-_TO_MLFLOW = {ours: theirs for theirs, ours in _TO_OURS.items()}
-DATASET, MODEL = "mlflow.dataset", "mlflow.model"
-_ENDED = {"FINISHED", "FAILED", "KILLED"}
-_STATUSES = _ENDED | {"RUNNING", "SCHEDULED"}
-
 
 def experiment_json(experiment: Experiment) -> dict[str, Any]:
     key = ids.experiment_key(experiment.name)
