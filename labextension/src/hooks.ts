@@ -62,13 +62,22 @@ export function useShownModel<T>(model: LoadModel<T, string>): ILoad<T> {
  * Load `fetch()` whenever `key` changes or `reload()` is called, with LoadModel's rules: each
  * key has its own model (disposed on a new key or unmount), and an answer for an older key or
  * round is dropped, so a slow response never overwrites a newer one; a reload keeps showing
- * the previous value until the new one arrives, a new key does not.
+ * the previous value until the new one arrives, a new key does not. With `poll`, the value is
+ * read again every `pollMs` while `pollWhile` holds for it (backing off in a hidden tab).
  */
-export function useLoad<T>(fetch: () => Promise<T>, key: string): ILoad<T> {
+export function useLoad<T>(
+  fetch: () => Promise<T>,
+  key: string,
+  poll?: { pollWhile: (value: T) => boolean; pollMs: number }
+): ILoad<T> {
   // A reload reads with the newest closure, as the caller's props are now.
   const latest = React.useRef(fetch);
   latest.current = fetch;
-  const model = React.useMemo(() => new LoadModel<T>({ fetch: () => latest.current() }), [key]);
+  // `poll` (a view of something RUNNING, say) is read when the key's model is made.
+  const model = React.useMemo(
+    () => new LoadModel<T>({ fetch: () => latest.current(), ...poll }),
+    [key]
+  );
   React.useEffect(() => {
     void model.refresh();
     return () => model.dispose();

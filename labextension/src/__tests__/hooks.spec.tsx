@@ -7,7 +7,7 @@ import * as React from 'react';
 import { act } from 'react';
 
 import { ListModels, Sidebar } from '../components/Sidebar';
-import { useModel, useShownModel } from '../hooks';
+import { useLoad, useModel, useShownModel } from '../hooks';
 import { LoadModel } from '../loadmodel';
 import { RunsModel } from '../model';
 import { Deferred, FakeServer, json, page } from './fakeServer';
@@ -174,5 +174,30 @@ describe('The sidebar with its list models', () => {
     expect(text()).toContain('No registered models yet');
     lists.dispose();
     model.dispose();
+  });
+});
+
+function Polled(props: { fetch: () => Promise<string> }): JSX.Element {
+  const load = useLoad(props.fetch, 'run', { pollWhile: v => v === 'RUNNING', pollMs: 250 });
+  return <div>{load.value ?? ''}</div>;
+}
+
+describe('useLoad with poll (the Run and Sweep views)', () => {
+  it('reads again while pollWhile holds for the value, then stops', async () => {
+    const answers = ['RUNNING', 'RUNNING', 'FINISHED'];
+    let calls = 0;
+    const fetch = async (): Promise<string> => answers[Math.min(calls++, answers.length - 1)];
+    const wait = (ms: number): Promise<void> =>
+      act(async () => {
+        await new Promise(resolve => setTimeout(resolve, ms));
+      });
+    await act(async () => mounted.root.render(<Polled fetch={fetch} />));
+    await settle();
+    expect(text()).toBe('RUNNING');
+    await wait(800);
+    expect(text()).toBe('FINISHED');
+    const reads = calls;
+    await wait(600);
+    expect(calls).toBe(reads);
   });
 });

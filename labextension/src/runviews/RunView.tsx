@@ -2,6 +2,7 @@
 import * as React from 'react';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { useLoad } from '../hooks';
 import { shortId } from '../model';
 import { sweepOf } from '../sweepview/logic';
 import { getHistories, getRunView } from './api';
@@ -29,41 +30,20 @@ export interface IRunViewProps extends IRunViewActions {
 
 /** One run in full: overview, params, metrics (table and charts), artifacts, source, lineage. */
 export function RunView(props: IRunViewProps): JSX.Element {
-  const [view, setView] = React.useState<IRunView | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const [tick, setTick] = React.useState(0);
-  React.useEffect(() => {
-    let cancelled = false;
-    // The view draws on this answer alone; each chart fetches its own history when seen.
-    getRunView(props.settings, props.id)
-      .then(v => {
-        if (!cancelled) {
-          setView(v);
-          setError(null);
-        }
-      })
-      .catch(reason => !cancelled && setError(String(reason?.message ?? reason)));
-    return () => {
-      cancelled = true;
-    };
-  }, [props.id, tick]);
-  // A new loader on each refresh, so the charts in view read their history again.
+  // The view draws on this answer alone; each chart fetches its own history when seen. A
+  // RUNNING run is read again every poll interval while the page is visible.
+  const load = useLoad(() => getRunView(props.settings, props.id), props.id, {
+    pollWhile: v => v.run.status === 'RUNNING',
+    pollMs: props.pollMs
+  });
+  const view = load.value;
+  // A new loader on each answer, so the charts in view read their history again.
   const loader = React.useMemo(
     () => new KeyBatcher<IHistory>(keys => getHistories(props.settings, props.id, keys)),
-    [props.id, tick]
+    [props.id, view]
   );
-  const running = view?.run.status === 'RUNNING';
-  React.useEffect(() => {
-    if (!running) {
-      return;
-    }
-    // A running run refreshes while the page is visible; a hidden page waits.
-    const timer = setTimeout(() => !document.hidden && setTick(t => t + 1), props.pollMs);
-    return () => clearTimeout(timer);
-  }, [running, tick, view]);
-
-  if (error) {
-    return <div className="jp-mlops-error jp-mlops-view-error">{error}</div>;
+  if (load.error && !view) {
+    return <div className="jp-mlops-error jp-mlops-view-error">{load.error}</div>;
   }
   if (!view) {
     return <div className="jp-mlops-empty">Loading run {shortId(props.id)}…</div>;
@@ -84,7 +64,7 @@ export function RunView(props: IRunViewProps): JSX.Element {
         ) : null}
         <button
           className="jp-mlops-button"
-          onClick={() => setTick(t => t + 1)}
+          onClick={load.reload}
           aria-label="Refresh this run"
         >
           Refresh

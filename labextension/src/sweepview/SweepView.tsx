@@ -2,6 +2,7 @@
 import * as React from 'react';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { useLoad } from '../hooks';
 import { shortId } from '../model';
 import { formatDuration, formatNumber, numeric } from '../runviews/logic';
 import { Plot } from '../runviews/Plot';
@@ -29,42 +30,24 @@ export interface ISweepViewProps {
 }
 
 export function SweepView(props: ISweepViewProps): JSX.Element {
-  const [view, setView] = React.useState<ISweepView | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const [tick, setTick] = React.useState(0);
+  // A RUNNING sweep is read again every poll interval while the page is visible.
+  const load = useLoad(() => getSweep(props.settings, props.id), props.id, {
+    pollWhile: v => v.sweep.status === 'RUNNING',
+    pollMs: props.pollMs
+  });
+  const view = load.value;
   React.useEffect(() => {
-    let cancelled = false;
-    getSweep(props.settings, props.id).then(
-      v => {
-        if (!cancelled) {
-          setView(v);
-          setError(null);
-          props.onLoaded?.(v);
-        }
-      },
-      reason => !cancelled && setError(String(reason?.message ?? reason))
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [props.id, tick]);
-  const running = view?.sweep.status === 'RUNNING';
-  React.useEffect(() => {
-    if (!running) {
-      return;
+    if (view) {
+      props.onLoaded?.(view);
     }
-    // A running sweep refreshes while the page is visible; a hidden page waits.
-    const timer = setTimeout(() => !document.hidden && setTick(t => t + 1), props.pollMs);
-    return () => clearTimeout(timer);
-  }, [running, tick, view]);
-
-  if (error) {
-    return <div className="jp-mlops-error jp-mlops-view-error">{error}</div>;
+  }, [view]);
+  if (load.error && !view) {
+    return <div className="jp-mlops-error jp-mlops-view-error">{load.error}</div>;
   }
   if (!view) {
     return <div className="jp-mlops-empty">Loading sweep {shortId(props.id)}…</div>;
   }
-  return <Loaded {...props} view={view} refresh={() => setTick(t => t + 1)} />;
+  return <Loaded {...props} view={view} refresh={load.reload} />;
 }
 
 function Loaded(props: ISweepViewProps & { view: ISweepView; refresh: () => void }): JSX.Element {
