@@ -114,6 +114,26 @@ def _v7_metric_stats(connection: Connection) -> None:
     ))
 
 
+def _v8_metrics_without_foreign_key(connection: Connection) -> None:
+    if not inspect(connection).get_foreign_keys(schema.metrics.name):
+        return  # made by a release that already had v8's table (a test's stamped copy)
+    if connection.dialect.name != "sqlite":
+        for key in inspect(connection).get_foreign_keys(schema.metrics.name):
+            connection.execute(text(f'ALTER TABLE metrics DROP CONSTRAINT "{key["name"]}"'))
+        return
+    # SQLite cannot drop a constraint: the table is made anew and its rows copied, in index
+    # order so the new index grows at its end; on a large workspace this takes a moment, once.
+    for index in inspect(connection).get_indexes(schema.metrics.name):
+        connection.execute(text(f'DROP INDEX "{index["name"]}"'))
+    connection.execute(text("ALTER TABLE metrics RENAME TO metrics_before_v8"))
+    schema.metrics.create(connection)
+    columns = ", ".join(c.name for c in schema.metrics.columns)
+    connection.execute(text(
+        f"INSERT INTO metrics ({columns}) SELECT {columns} FROM metrics_before_v8 "
+        "ORDER BY run_id, key, step"))
+    connection.execute(text("DROP TABLE metrics_before_v8"))
+
+
 # (version, description, migration from the version before). Append only; never edit one that
 # has shipped.
 MIGRATIONS: list[tuple[int, str, Migration]] = [
@@ -127,6 +147,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
      _v6_evaluations_alerts_logged_models),
     (7, "each metric's count, lowest and highest value kept beside its latest",
      _v7_metric_stats),
+    (8, "metric values checked against their run once per key, not once per value",
+     _v8_metrics_without_foreign_key),
 ]
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 

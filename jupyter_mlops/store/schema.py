@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # On PostgreSQL, param and tag values are indexed by their first VALUE_PREFIX characters
 # (schema v5): a whole value of up to 64 KiB does not fit in a btree entry (2,704 bytes), and
@@ -151,10 +151,15 @@ tags = Table(
     Index(None, "key", "value_prefix", "run_id").ddl_if(callable_=_bounded_values),
 )
 
+# Schema v8: the one table of ours whose run_id has no foreign key (a departure from the rest,
+# on purpose). A metric row is never written alone: the same transaction upserts its (run, key)
+# in latest_metrics, whose foreign key checks the run (and, on PostgreSQL, locks it against a
+# concurrent delete) once per key instead of once per value, and purging a run deletes its
+# metric rows explicitly. The per-row check cost PostgreSQL 2.3 s of a 1,000,000-value flush.
 metrics = Table(
     "metrics",
     metadata,
-    Column("run_id", ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", ID, nullable=False),
     Column("key", KEY, nullable=False),
     Column("value", Double),
     Column("step", BigInteger, nullable=False),

@@ -46,7 +46,7 @@ def test_a_v3_workspace_gains_the_indexes_and_keeps_its_runs(workspace, schema_d
     assert any("ix_params_key_value" in problem for problem in problems)
     store.engine.dispose()
 
-    assert migrate(store.engine) == [4, 5, 6, 7]
+    assert migrate(store.engine) == [4, 5, 6, 7, 8]
     assert migrate(store.engine) == []
     with store.engine.connect() as connection:
         assert current_version(connection) == schema.SCHEMA_VERSION
@@ -77,7 +77,7 @@ def test_long_values_are_stored_found_and_migrated(workspace, add_run, store):
             _drop_value_index(connection, table)
         connection.execute(schema.schema_version.update().values(version=3))
     store.engine.dispose()
-    assert migrate(store.engine) == [4, 5, 6, 7]
+    assert migrate(store.engine) == [4, 5, 6, 7, 8]
     assert store.count(filter=f"tags.note = '{long_value}'") == 1
 
 

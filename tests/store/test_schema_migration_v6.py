@@ -22,7 +22,7 @@ def test_a_v5_workspace_gains_the_v6_tables_and_keeps_its_runs(workspace, schema
     assert any("evaluations" in problem for problem in schema_differences(store.engine))
     store.engine.dispose()
 
-    assert migrate(store.engine) == [6, 7]
+    assert migrate(store.engine) == [6, 7, 8]
     assert migrate(store.engine) == []
     with store.engine.connect() as connection:
         assert current_version(connection) == schema.SCHEMA_VERSION

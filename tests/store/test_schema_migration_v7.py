@@ -25,7 +25,7 @@ def test_a_v6_workspace_gains_metric_stats_from_its_histories(workspace, schema_
         connection.execute(schema.schema_version.update().values(version=6))
     assert any("points" in problem for problem in schema_differences(store.engine))
 
-    assert migrate(store.engine) == [7]
+    assert migrate(store.engine) == [7, 8]
     assert schema_differences(store.engine) == []
     lm = schema.latest_metrics
     with store.engine.connect() as connection:
