@@ -125,5 +125,9 @@ class RunCard:
         parts.append("</div>")
         return "".join(parts)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+    def bundle(self) -> dict[str, str]:
+        """The card as plain text and HTML, as a display of it sends them."""
         return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return self.bundle()

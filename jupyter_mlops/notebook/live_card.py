@@ -54,9 +54,10 @@ class LiveCard:
         from IPython.display import display
 
         try:
-            self._handle = display(RunCard(self._run.info()), display_id=True)
+            self._handle = display(RunCard(self._run.summary()).bundle(), raw=True,
+                                   display_id=True)
             while not self._stopped.wait(self._interval):
-                self._handle.update(RunCard(self._run.info()))
+                self._handle.update(RunCard(self._run.summary()).bundle(), raw=True)
         except MlopsError as exc:
             # The cell goes on; only its progress display stops.
             print(f"jupyter-mlops: the running card stopped: {exc}", file=sys.stderr)

@@ -312,6 +312,19 @@ class ActiveRun:
             self._session.writer.flush()
         return self._session.store.runs.get(self.id)
 
+    def summary(self) -> Run:
+        """What the run card shows, read in one query: ``info`` less source, git and lineage.
+
+        Read from the store rather than built from what this process logged, so the card of a
+        run that others also write to (an attached process, the server) is the stored truth.
+        """
+        from .summary import run_summary
+
+        self._ensure()
+        if self._logged_metrics:
+            self._session.writer.flush()
+        return run_summary(self._session.store, self.id)
+
 
 def _status(status: RunStatus | str) -> RunStatus:
     try:

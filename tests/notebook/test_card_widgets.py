@@ -45,6 +45,45 @@ def test_failed_run_card_shows_the_error_line(tracking):
     assert "FAILED" in card._repr_html_() and "#cf222e" in card._repr_html_()
 
 
+def test_card_read_in_one_query_shows_what_the_full_record_shows(tracking):
+    # The magic builds its card from ActiveRun.summary(); the card must not differ from the
+    # one built from the full record, for any of the things a card shows.
+    with mlops.start_run(name="parent", experiment="exp", tags={"team": "ml"}) as parent:
+        parent.log_params({"C": 0.5, "kernel": "rbf"})
+        parent.set_tags({"owner": "ana", "mlops.autolog": "sklearn"})
+        for step, loss in enumerate([0.9, 0.5, 0.3]):
+            parent.log_metric("loss", loss, step=step)
+        parent.log_metric("gap", float("nan"))
+        parent.log_metrics({"acc": 0.8}, step=2)
+        parent.log_metrics({"acc": 0.7}, step=1)  # an earlier step: not the latest value
+        parent.log_bytes(b"x" * 2048, "model/weights.bin")
+        parent.log_bytes(b"y", "a.txt")
+        running = RunCard(parent.summary())
+        assert "RUNNING" in repr(running) and "loss  0.3" in repr(running)
+        assert repr(running) == repr(RunCard(mlops.get_run(parent.id)))
+        with pytest.raises(KeyError), mlops.start_run(name="child", nested=True) as child:
+            child.log_param("depth", 3)
+            raise KeyError("missing column")
+    for run in (parent, child):
+        fast, full = RunCard(run.summary()), RunCard(mlops.get_run(run.id))
+        assert repr(fast) == repr(full) and fast._repr_html_() == full._repr_html_()
+    text = repr(RunCard(child.summary()))
+    assert f"parent: {parent.id}" in text and "KeyError: 'missing column'" in text
+    assert "FAILED" in text and "depth  3" in text
+    text = repr(RunCard(parent.summary()))
+    assert "gap   nan" in text and "acc   0.8" in text and "2.0 KiB" in text
+    assert "owner  ana" in text and "team   ml" in text and "mlops.autolog" not in text
+
+
+def test_summary_of_an_unknown_run_is_not_found(tracking):
+    from jupyter_mlops.errors import NotFound
+    from jupyter_mlops.session import current
+    from jupyter_mlops.tracking.summary import run_summary
+
+    with pytest.raises(NotFound, match="No run 0123"):
+        run_summary(current().store, "0123" + "0" * 28)
+
+
 def test_runs_widget_filters_sorts_selects_and_compares(tracking):
     pytest.importorskip("ipywidgets")
     first, second = _runs()

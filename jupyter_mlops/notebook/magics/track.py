@@ -181,7 +181,7 @@ class TrackMagics(Magics):
 
         run.end(RunStatus(status))
         if options.card:
-            self._display(RunCard(run.info()))
+            self._display(RunCard(run.summary()))
 
     def _span_finally(self, result: Any) -> None:
         events = self.shell.events
@@ -207,9 +207,9 @@ class TrackMagics(Magics):
         def show(result: Any) -> None:
             self.shell.events.unregister("post_run_cell", show)
             try:
-                card = RunCard(run.info())
+                card = RunCard(run.summary())
                 if live is not None:
-                    live.update(card)
+                    live.update(card.bundle(), raw=True)
                 else:
                     self._display(card)
             except MlopsError as exc:
@@ -217,7 +217,9 @@ class TrackMagics(Magics):
 
         self.shell.events.register("post_run_cell", show)
 
-    def _display(self, obj: Any) -> None:
+    def _display(self, card: RunCard) -> None:
         from IPython.display import display
 
-        display(obj)
+        # Already formatted: IPython would otherwise ask each of its formatters (PNG, LaTeX,
+        # JSON, ...) whether the card has that form too, on every tracked cell.
+        display(card.bundle(), raw=True)
