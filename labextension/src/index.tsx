@@ -12,6 +12,7 @@ import * as React from 'react';
 import { aliasMoved } from './components/AliasDialog';
 import { ListModels, Sidebar } from './components/Sidebar';
 import { RunsModel } from './model';
+import { preloadPlotly } from './plotly';
 import { registerRunViews, RUN_COMMANDS } from './runviews';
 import { DEFAULT_SETTINGS, IMlopsSettings, PLUGIN_ID, readSettings } from './settings';
 import { createRunStatus } from './statusbar';
@@ -74,6 +75,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       openModel: (name, version) => void app.commands.execute(COMMANDS.openModel, { name, version })
     });
     registerSweepView(app, restorer, palette, { pollMs: () => current.pollInterval });
+    // The first Run or Compare view would otherwise fetch and evaluate plotly.js on its first
+    // chart; the basic bundle loads instead in idle time once the lab has restored.
+    void app.restored.then(preloadPlotly);
     model.actions = {
       openRun: id => void app.commands.execute(RUN_COMMANDS.openRun, { id }),
       compare: ids => void app.commands.execute(RUN_COMMANDS.compare, { ids }),

@@ -14,7 +14,8 @@ import { mountEach, settle } from './mounted';
 
 const drawn: { node: HTMLElement; data: { type?: string }[]; config: Record<string, unknown> }[] = [];
 
-jest.mock('plotly.js-dist-min', () => ({
+// Both bundles (plotly.ts picks one by trace type) are the same recorder.
+const mockRecorder = () => ({
   __esModule: true,
   default: {
     react: (node: HTMLElement, data: { type?: string }[], _layout: unknown, config: Record<string, unknown>) => {
@@ -23,7 +24,9 @@ jest.mock('plotly.js-dist-min', () => ({
     },
     purge: () => undefined
   }
-}));
+});
+jest.mock('plotly.js-dist-min', () => mockRecorder());
+jest.mock('plotly.js-basic-dist-min', () => mockRecorder());
 
 /** The nodes observed, and a way to bring some of them into view. */
 const observed = new Map<Element, IntersectionObserverCallback>();

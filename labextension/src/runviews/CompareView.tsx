@@ -2,6 +2,7 @@ import * as React from 'react';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { formatMetric } from '../model';
+import { loadPlotly } from '../plotly';
 import { getCompare } from './api';
 import {
   barTrace,
@@ -74,9 +75,11 @@ function Loaded(props: ICompareViewProps & { data: ICompare }): JSX.Element {
     [runs, metrics]
   );
   React.useEffect(() => {
-    // plotly.js (a large chunk) loads once the tables are up, while the histories of the first
-    // charts are on their way: at the view's mount its evaluation would hold back the tables.
-    void import('plotly.js-dist-min');
+    // plotly.js's basic bundle (the first screen's lines and bars) loads once the tables are up,
+    // while the histories of the first charts are on their way: at the view's mount its
+    // evaluation would hold back the tables. The full bundle (parallel coordinates) loads only
+    // when that chart scrolls into view.
+    void loadPlotly('basic').catch(() => undefined);
   }, []);
   const [x, setX] = React.useState(axes.find(a => a.startsWith('params.')) ?? axes[0] ?? '');
   const [y, setY] = React.useState(axes.find(a => a.startsWith('metrics.')) ?? axes[1] ?? '');

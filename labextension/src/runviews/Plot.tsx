@@ -1,5 +1,6 @@
 import * as React from 'react';
 
+import { drawFigure, purgeFigure } from '../plotly';
 import { themedLayout, themeOf } from '../views/logic';
 
 export interface IPlotProps {
@@ -14,7 +15,8 @@ export interface IPlotProps {
 
 /**
  * A plotly chart in the theme's colours (read from JupyterLab's CSS variables, redrawn when
- * the theme changes); plotly.js loads on the first draw only.
+ * the theme changes); plotly.js (the bundle its traces need, see plotly.ts) loads on the first
+ * draw only.
  */
 export function Plot(props: IPlotProps): JSX.Element {
   const ref = React.useRef<HTMLDivElement>(null);
@@ -29,28 +31,21 @@ export function Plot(props: IPlotProps): JSX.Element {
   React.useEffect(() => {
     let cancelled = false;
     const node = ref.current;
-    void import('plotly.js-dist-min').then(module => {
-      if (cancelled || !node) {
-        return;
+    if (!node) {
+      return;
+    }
+    const colors = themeOf(node);
+    const layout = themedLayout(props.layout ?? {}, colors, {
+      margin: { l: 50, r: 20, t: 36, b: 40 },
+      colorway: [colors.accent, '#ef6c00', '#2e7d32', '#8e24aa', '#c62828', '#00838f',
+                 '#6d4c41', '#3949ab', '#9e9d24', '#d81b60']
+    });
+    delete node.dataset.rendered;
+    const config = { responsive: true, displaylogo: false, ...props.config };
+    void drawFigure(node, { data: props.data, layout, config }, () => cancelled).then(done => {
+      if (done) {
+        node.dataset.rendered = 'true';
       }
-      const colors = themeOf(node);
-      const layout = themedLayout(props.layout ?? {}, colors, {
-        margin: { l: 50, r: 20, t: 36, b: 40 },
-        colorway: [colors.accent, '#ef6c00', '#2e7d32', '#8e24aa', '#c62828', '#00838f',
-                   '#6d4c41', '#3949ab', '#9e9d24', '#d81b60']
-      });
-      delete node.dataset.rendered;
-      void module.default
-        .react(node, props.data as any, layout as any, {
-          responsive: true,
-          displaylogo: false,
-          ...props.config
-        } as any)
-        .then(() => {
-          if (!cancelled) {
-            node.dataset.rendered = 'true';
-          }
-        });
     });
     return () => {
       cancelled = true;
@@ -59,8 +54,8 @@ export function Plot(props: IPlotProps): JSX.Element {
   React.useEffect(() => {
     const node = ref.current;
     return () => {
-      if (node?.dataset.rendered) {
-        void import('plotly.js-dist-min').then(module => module.default.purge(node));
+      if (node) {
+        purgeFigure(node);
       }
     };
   }, []);

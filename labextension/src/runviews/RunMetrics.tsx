@@ -2,6 +2,7 @@
 import * as React from 'react';
 
 import { formatMetric } from '../model';
+import { loadPlotly } from '../plotly';
 import { KeyBatcher, searchRows, splitMetrics } from './logic';
 import { Plot } from './Plot';
 import { IHistory, IRunView } from './types';
@@ -39,9 +40,10 @@ export function Metrics(props: { run: IRunView; loader: HistoryLoader }): JSX.El
   const [search, setSearch] = React.useState('');
   const shown = stepped.filter(k => k.toLowerCase().includes(search.trim().toLowerCase()));
   React.useEffect(() => {
-    // plotly.js (a large chunk) loads while the first charts' histories are on their way.
+    // plotly.js's basic bundle (lines) loads while the first charts' histories are on their way,
+    // unless the lab's idle-time preload has loaded it already.
     if (stepped.length) {
-      void import('plotly.js-dist-min');
+      void loadPlotly('basic').catch(() => undefined);
     }
   }, [stepped.length > 0]);
   return (

@@ -2,6 +2,7 @@
 import * as React from 'react';
 import { List, RowComponentProps } from 'react-window';
 
+import { drawFigure, purgeFigure, resizeFigure } from '../plotly';
 import { IFigure } from '../tokens';
 import { edgePath, IGraphLayout, IThemeColors, themedLayout, themeOf } from './logic';
 
@@ -36,7 +37,7 @@ export interface IThemedFigureProps {
   minWidth?: number;
 }
 
-/** A plotly figure drawn in the theme's colours; plotly.js loads on the first draw. */
+/** A plotly figure drawn in the theme's colours; plotly.js (see plotly.ts) loads on the first draw. */
 export function ThemedFigure(props: IThemedFigureProps): JSX.Element {
   const ref = React.useRef<HTMLDivElement>(null);
   const colors = useTheme(ref);
@@ -46,23 +47,14 @@ export function ThemedFigure(props: IThemedFigureProps): JSX.Element {
       return;
     }
     let cancelled = false;
-    void import('plotly.js-dist-min').then(module => {
-      if (cancelled) {
-        return;
+    const layout = themedLayout(props.figure.layout, colors, props.extra);
+    const config = { responsive: true, displaylogo: false };
+    delete node.dataset.rendered;
+    void drawFigure(node, { data: props.figure.data, layout, config }, () => cancelled).then(done => {
+      if (done) {
+        node.dataset.rendered = 'true';
+        node.dataset.theme = document.body.dataset.jpThemeName ?? '';
       }
-      const layout = themedLayout(props.figure.layout, colors, props.extra);
-      delete node.dataset.rendered;
-      void module.default
-        .react(node, props.figure.data as any, layout as any, {
-          responsive: true,
-          displaylogo: false
-        })
-        .then(() => {
-          if (!cancelled) {
-            node.dataset.rendered = 'true';
-            node.dataset.theme = document.body.dataset.jpThemeName ?? '';
-          }
-        });
     });
     return () => {
       cancelled = true;
@@ -72,7 +64,7 @@ export function ThemedFigure(props: IThemedFigureProps): JSX.Element {
     const node = ref.current;
     const observer = new ResizeObserver(() => {
       if (node?.dataset.rendered) {
-        void import('plotly.js-dist-min').then(m => m.default.Plots.resize(node));
+        resizeFigure(node);
       }
     });
     if (node) {
@@ -80,8 +72,8 @@ export function ThemedFigure(props: IThemedFigureProps): JSX.Element {
     }
     return () => {
       observer.disconnect();
-      if (node?.dataset.rendered) {
-        void import('plotly.js-dist-min').then(m => m.default.purge(node));
+      if (node) {
+        purgeFigure(node);
       }
     };
   }, []);
