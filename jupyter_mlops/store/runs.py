@@ -410,10 +410,13 @@ class Runs(RunDeletion, RunReads):
                 "min_value": min(numbers) if numbers else None,
                 "max_value": max(numbers) if numbers else None})
         with write(self.engine) as connection:
-            dialect(connection.dialect.name).append_rows(
+            name = connection.dialect.name
+            dialect(name).append_rows(
                 connection, "metrics", _METRIC_COLUMNS,
-                # A row goes to the driver as buffered unless its value is NaN (NULL here).
-                [r if r[2] == r[2] else (r[0], r[1], None, r[3], r[4]) for r in rows],
+                # NaN is stored as NULL. SQLite's driver binds a NaN as NULL itself; other
+                # drivers get the row as buffered unless its value is NaN.
+                rows if name == "sqlite"
+                else [r if r[2] == r[2] else (r[0], r[1], None, r[3], r[4]) for r in rows],
             )
             connection.execute(_latest_metrics_upsert(connection.dialect.name), newest)
 

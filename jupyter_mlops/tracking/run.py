@@ -35,6 +35,7 @@ from . import capture
 from .host import HOST
 from .ids import friendly_name, new_run_id
 from .values import (
+    MAX_STEP,
     check_key,
     metric_step,
     metric_timestamp,
@@ -150,13 +151,17 @@ class ActiveRun:
         self._check_open()
         check_key(key, "Metric")
         number = metric_value(key, value)
-        step = self._steps.get(key, 0) if step is None else metric_step(key, step)
+        step = self._next_step(key) if step is None else metric_step(key, step)
         self._steps[key] = step + 1
         self._logged_metrics = True
         self._session.writer.append(
             (self.id, key, number, step,
              time.time() if timestamp is None else metric_timestamp(key, timestamp))
         )
+
+    def _next_step(self, key: str) -> int:
+        """The step after ``key``'s last one; checked, as the writer stores rows unchecked."""
+        return metric_step(key, self._steps.get(key, 0))
 
     def log_metrics(
         self, metrics: Mapping[str, Any], step: int | None = None, timestamp: float | None = None
@@ -173,7 +178,9 @@ class ActiveRun:
                 check_key(key, "Metric")
             # Plain floats are the common case; everything else takes the full check.
             number = value if type(value) is float else metric_value(key, value)
-            at = steps.get(key, 0) if fixed is None else fixed
+            at = fixed if fixed is not None else steps.get(key, 0)
+            if at > MAX_STEP:
+                self._next_step(key)  # raises: the key's steps ran past the 64-bit range
             steps[key] = at + 1
             rows.append((self.id, key, number, at, when))
         self._logged_metrics = True

@@ -60,3 +60,20 @@ def test_the_api_refuses_before_buffering(tracking):
     assert stored.status == "FINISHED" and stored.metrics == {"loss": 0.5}
     assert stored.params["long"] == long_param and stored.tags["long"] == long_tag
     assert [r.id for r in mlops.search_runs(filter=f"params.long = '{long_param}'")] == [run.id]
+
+
+def test_a_counted_step_past_64_bits_is_refused_too(tracking, caplog):
+    # The writer stores what the API buffered without checking it again, so the step the API
+    # counts on from the last one must be checked as a given one is.
+    with mlops.start_run(experiment="values") as run:
+        mlops.log_metric("loss", 1.0, step=2**63 - 1)
+        mlops.log_metrics({"acc": 0.5}, step=2**63 - 1)
+        with pytest.raises(InvalidInput, match="64-bit"):
+            mlops.log_metric("loss", 2.0)
+        with pytest.raises(InvalidInput, match="64-bit"):
+            mlops.log_metrics({"acc": 0.6})
+        mlops.log_metric("other", 3.0)
+    stored = mlops.get_run(run.id)
+    assert stored.metrics == {"loss": 1.0, "acc": 0.5, "other": 3.0}
+    assert mlops.metric_history(run.id, "loss")["step"].tolist() == [2**63 - 1]
+    assert "dropped" not in caplog.text
